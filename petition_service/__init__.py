@@ -1,0 +1,112 @@
+"""petition-service: embeddable petitions, confirmed signatures, signed letter batches."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import engine_options, load_config
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> Path:
+    """Top-level `templates/` and `migrations/` in a checkout; inside the package in a wheel."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+
+
+TEMPLATES_DIR = _resource_dir("templates")
+MIGRATIONS_DIR = _resource_dir("migrations")
+
+
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: str | Path | None = None
+) -> Flask:
+    """Build the application: config, extensions, blueprints, error handlers, CLI.
+
+    `instance_path` (or the PETITION_INSTANCE_PATH variable) moves the instance folder,
+    which holds the SQLite database, generated keys, outbox files and batch PDFs.
+    """
+    instance_path = instance_path or os.environ.get("PETITION_INSTANCE_PATH") or None
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        template_folder=str(TEMPLATES_DIR),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        load_config(Path(app.instance_path), env=(test_config or {}).get("PETITION_ENV"))
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops > 0:
+        # Trust X-Forwarded-* only from the proxies we were told stand in front of us.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import errors, security
+
+    errors.init_app(app)
+    security.init_app(app)
+
+    from .text import paragraphs
+
+    app.add_template_filter(paragraphs)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (register every table on the metadata)
+    from .extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import health
+    from .api import bp as api_bp
+    from .extensions import csrf
+    from .petitions import bp as petitions_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(petitions_bp)
+    # The API authenticates by token or not at all; session CSRF does not apply.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL lets readers go on while one writer commits; foreign keys are off by default."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()

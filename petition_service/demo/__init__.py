@@ -1,0 +1,1 @@
+"""The demo organisation, its petitions and synthetic signatures (`flask demo load`)."""

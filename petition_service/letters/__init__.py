@@ -1,0 +1,1 @@
+"""Letter delivery batches: freezing signatures, rendering and signing PDFs, storage."""

@@ -1,0 +1,1 @@
+"""Mail: messages and the durable outbox they are sent from."""

@@ -1,0 +1,25 @@
+"""Every model, imported in one place so Alembic and the shell see the whole schema."""
+
+from .letters.models import Batch, BatchDocument, BatchMode, BatchStatus
+from .mail.models import OutboxMessage, OutboxStatus
+from .petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from .signatures.models import Signature, SignatureStatus
+from .staff.models import ApiToken, StaffRole, StaffUser
+
+__all__ = [
+    "ApiToken",
+    "Batch",
+    "BatchDocument",
+    "BatchMode",
+    "BatchStatus",
+    "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Petition",
+    "PetitionStatus",
+    "Recipient",
+    "Signature",
+    "SignatureStatus",
+    "StaffRole",
+    "StaffUser",
+]

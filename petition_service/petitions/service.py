@@ -1,0 +1,93 @@
+"""Queries and rules about petitions, used by the pages, the API and the CLI."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
+
+from ..extensions import db
+from ..signatures.models import Signature, SignatureStatus
+from .models import Petition, PetitionStatus
+
+
+def get_public_petition(slug: str) -> Petition:
+    """The petition with `slug` as the public may see it; drafts do not exist for them."""
+    petition = db.session.scalar(
+        select(Petition)
+        .where(Petition.slug == slug, Petition.status != PetitionStatus.DRAFT)
+        .options(selectinload(Petition.recipients), selectinload(Petition.organisation))
+    )
+    if petition is None:
+        raise NotFound("There is no petition at this address. It may have moved or been withdrawn.")
+    return petition
+
+
+def list_open_petitions() -> list[Petition]:
+    return list(
+        db.session.scalars(
+            select(Petition).where(Petition.status == PetitionStatus.OPEN).order_by(Petition.id)
+        )
+    )
+
+
+class _CountCache:
+    """Counts kept for a few seconds per process.
+
+    The count is read on every page view and API poll (the traffic that brought a
+    national petitions site down was mostly people reloading the count), so it is
+    an indexed COUNT served from memory, never a hot counter row updated per signature.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[int, tuple[float, int]] = {}
+
+    def get(self, petition_id: int, ttl: float) -> int | None:
+        with self._lock:
+            hit = self._values.get(petition_id)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, petition_id: int, ttl: float, value: int) -> None:
+        with self._lock:
+            self._values[petition_id] = (time.monotonic() + ttl, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+count_cache = _CountCache()
+
+
+def count_confirmed_signatures(petition_id: int) -> int:
+    """Confirmed, valid signatures of a petition, straight from the database."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Signature)
+            .where(
+                Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED
+            )
+        )
+        or 0
+    )
+
+
+def signature_count(petition_id: int) -> int:
+    """The public count, possibly a few seconds old (COUNT_CACHE_SECONDS)."""
+    ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 5))
+    if ttl > 0:
+        cached = count_cache.get(petition_id, ttl)
+        if cached is not None:
+            return cached
+    value = count_confirmed_signatures(petition_id)
+    if ttl > 0:
+        count_cache.put(petition_id, ttl, value)
+    return value

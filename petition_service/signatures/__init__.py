@@ -1,0 +1,1 @@
+"""Signing: forms, validation, deduplication and rate limits."""

@@ -1,0 +1,66 @@
+"""Signatures: one per petition and canonical email address."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..types import BigIntPK, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from ..letters.models import Batch
+    from ..petitions.models import Petition
+
+
+class SignatureStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+    INVALID = "invalid"
+
+
+class Signature(db.Model):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        # The duplicate rule lives in the database so concurrent submissions cannot
+        # both win. A withdrawn or purged signature has its canonical email erased
+        # (NULL), which frees the address to sign again.
+        UniqueConstraint("petition_id", "email_canonical"),
+        # Serves the public count (petition, status) and the batch freeze
+        # (petition, confirmed, not yet in a batch).
+        Index("ix_signatures_petition_status_batch", "petition_id", "status", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    email_canonical: Mapped[str | None] = mapped_column(String(320))
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str] = mapped_column(String(120), default="")
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[SignatureStatus] = mapped_column(
+        str_enum(SignatureStatus, "signature_status"), default=SignatureStatus.PENDING
+    )
+    # A keyed hash (HMAC) of the client address: enough to spot abuse, useless to
+    # anyone who steals the database without the key.
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invalid_reason: Mapped[str] = mapped_column(String(200), default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+
+    petition: Mapped[Petition] = relationship()
+    batch: Mapped[Batch | None] = relationship(back_populates="signatures")
+
+    def __repr__(self) -> str:
+        return f"<Signature {self.id} {self.status.value}>"

@@ -1,0 +1,1 @@
+"""Staff: accounts, tokens, dashboard and downloads."""

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from petition_service.extensions import db
+from petition_service.models import PetitionStatus, SignatureStatus
+from tests.factories import make_petition, make_signature
+
+
+def test_list_returns_only_open_petitions(app, client):
+    with app.app_context():
+        open_petition = make_petition(title="Free Trần Thị Nga")
+        make_petition(status=PetitionStatus.DRAFT)
+        make_petition(status=PetitionStatus.VICTORY)
+        db.session.commit()
+        slug = open_petition.slug
+    response = client.get("/api/v1/petitions")
+    assert response.status_code == 200
+    assert response.json == [{"slug": slug, "title": "Free Trần Thị Nga", "status": "open"}]
+
+
+def test_detail_has_the_contract_fields(app, client):
+    with app.app_context():
+        petition = make_petition(
+            goal=250,
+            recipients=[
+                {"name": "Nguyễn Phú Trọng", "title": "State President"},
+                {"name": "Nguyễn Đình Ba", "title": "Prison Director"},
+            ],
+        )
+        make_signature(petition)
+        make_signature(petition)
+        make_signature(petition, status=SignatureStatus.PENDING)
+        db.session.commit()
+        slug, title = petition.slug, petition.title
+    body = client.get(f"/api/v1/petitions/{slug}").json
+    assert body == {
+        "slug": slug,
+        "title": title,
+        "status": "open",
+        "signature_count": 2,
+        "goal": 250,
+        "recipients": [
+            {"name": "Nguyễn Phú Trọng", "title": "State President"},
+            {"name": "Nguyễn Đình Ba", "title": "Prison Director"},
+        ],
+    }
+
+
+def test_closed_petition_detail_is_visible_with_its_status(app, client):
+    with app.app_context():
+        slug = make_petition(status=PetitionStatus.CLOSED).slug
+        db.session.commit()
+    assert client.get(f"/api/v1/petitions/{slug}").json["status"] == "closed"
+
+
+def test_unknown_petition_is_a_json_404(client):
+    response = client.get("/api/v1/petitions/nope")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    assert response.json["error"]["code"] == 404
+
+
+def test_unknown_api_route_is_json_too(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == 404
+
+
+def test_wrong_method_is_a_json_405_with_allow(client):
+    response = client.delete("/api/v1/petitions")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert response.json["error"]["code"] == 405

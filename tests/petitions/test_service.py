@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from petition_service.extensions import db
+from petition_service.petitions import service
+from petition_service.petitions.service import count_cache
+from tests.factories import make_petition, make_signature
+
+
+def test_count_is_served_from_the_cache_until_it_expires(app, app_context):
+    app.config["COUNT_CACHE_SECONDS"] = 60
+    try:
+        petition = make_petition()
+        make_signature(petition)
+        db.session.commit()
+        assert service.signature_count(petition.id) == 1
+        make_signature(petition)
+        db.session.commit()
+        assert service.signature_count(petition.id) == 1  # cached
+        assert service.count_confirmed_signatures(petition.id) == 2
+        count_cache.clear()
+        assert service.signature_count(petition.id) == 2
+    finally:
+        app.config["COUNT_CACHE_SECONDS"] = 0
+
+
+def test_list_open_petitions_leaves_out_drafts_closed_and_victories(app, app_context):
+    from petition_service.models import PetitionStatus
+
+    open_one = make_petition()
+    for status in (PetitionStatus.DRAFT, PetitionStatus.CLOSED, PetitionStatus.VICTORY):
+        make_petition(status=status)
+    db.session.commit()
+    assert [p.slug for p in service.list_open_petitions()] == [open_one.slug]
