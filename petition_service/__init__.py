@@ -60,10 +60,11 @@ def create_app(
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import errors, security
+    from . import errors, jobs, security
 
     errors.init_app(app)
     security.init_app(app)
+    jobs.init_app(app)
 
     from .text import paragraphs
 

@@ -20,6 +20,7 @@ staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
 def init_app(app: Flask) -> None:
     for group in (demo_cli, org_cli, staff_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker)
 
 
 def _fail(message: str) -> None:
@@ -115,3 +116,17 @@ def staff_token(email: str, name: str) -> None:
     db.session.commit()
     click.echo("Use it as 'Authorization: Bearer <token>'. It is not shown again.", err=True)
     click.echo(issued.secret)
+
+
+@click.command("worker")
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True)
+def worker(threads: int) -> None:
+    """Run background jobs from the Redis queue (only needed when REDIS_URL is set)."""
+    from . import jobs
+
+    if not jobs.uses_external_queue():
+        _fail(
+            "REDIS_URL is not set: jobs run inside the web processes, so no worker is needed. "
+            "Set REDIS_URL on every app and worker host to move them to a shared queue."
+        )
+    jobs.run_worker(threads)

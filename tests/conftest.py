@@ -23,6 +23,7 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_BASE_URL": "http://petitions.example.org",
         "COUNT_CACHE_SECONDS": 0,
+        "JOBS_IMMEDIATE": True,
         # Tests must never reach a real mail server by accident.
         "MAIL_SERVER": None,
         **overrides,
