@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: install run test lint syscheck clean
+.PHONY: install run test lint syscheck translations clean
 
 install: $(STAMP)
 
@@ -35,6 +35,16 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# After changing user-facing text: extract it, merge it into the catalogs, translate the
+# new entries in petition_service/translations/vi/LC_MESSAGES/messages.po, run again.
+translations: install
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext \
+		-o petition_service/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i petition_service/translations/messages.pot \
+		-d petition_service/translations
+	$(BIN)/pybabel compile --statistics -d petition_service/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -60,8 +60,9 @@ def create_app(
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import errors, jobs, security
+    from . import errors, i18n, jobs, security
 
+    i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     jobs.init_app(app)

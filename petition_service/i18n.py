@@ -1,0 +1,44 @@
+"""Languages: English and Vietnamese, chosen by `?lang=`, else the browser's Accept-Language.
+
+Catalogs live in petition_service/translations/; `make translations` extracts new strings,
+updates the catalogs and compiles them (the compiled .mo files are committed so a plain
+`pip install` serves Vietnamese too; a test checks they match the .po files).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+
+from .extensions import babel
+
+SUPPORTED_LANGUAGES = ("en", "vi")
+DEFAULT_LANGUAGE = "en"
+
+
+def request_language() -> str:
+    requested = request.args.get("lang", "").strip().lower()
+    if requested in SUPPORTED_LANGUAGES:
+        return requested
+    return request.accept_languages.best_match(SUPPORTED_LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def select_locale() -> str:
+    # A view (or a background task rendering a mail) may pin the language.
+    forced = g.get("language")
+    if forced:
+        return forced
+    if request:
+        return request_language()
+    return DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_language"] = current_language
+
+
+def current_language() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
