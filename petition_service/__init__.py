@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,11 @@ def create_app(
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    # Client addresses are stored and counted only as HMACs under a key derived from the secret.
+    app.config.setdefault(
+        "CLIENT_HASH_KEY",
+        hashlib.sha256(b"client-address:" + app.config["SECRET_KEY"].encode()).digest(),
+    )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
@@ -88,16 +94,37 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from flask_cors import CORS
+
     from . import health
-    from .api import bp as api_bp
+    from .api.views import bp as api_bp
+    from .embed.views import bp as embed_bp
     from .extensions import csrf
-    from .petitions import bp as petitions_bp
+    from .petitions.views import bp as petitions_bp
+    from .signatures.views import bp as signatures_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
+    # The public form works without cookies (a third-party iframe gets none): its
+    # signed form token stands in for the session CSRF token.
+    csrf.exempt(signatures_bp)
+    app.register_blueprint(signatures_bp)
+    app.register_blueprint(embed_bp)
     # The API authenticates by token or not at all; session CSRF does not apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    # Campaign sites may call the public API from their own pages.
+    CORS(
+        app,
+        resources={
+            r"/api/v1/*": {
+                "origins": "*",
+                "methods": ["GET", "POST"],
+                "allow_headers": ["Content-Type"],
+                "max_age": 3600,
+            }
+        },
+    )
 
 
 @event.listens_for(Engine, "connect")

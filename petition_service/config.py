@@ -96,8 +96,21 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Counters shared by every process: Redis at scale, else a SQLite file (see
+        # ratelimit_storage.py for why not the per-process memory storage).
+        "RATELIMIT_STORAGE_URI": redis_url or f"sqlite:///{instance_path / 'ratelimits.db'}",
+        "RATELIMIT_STRATEGY": "moving-window" if redis_url else "fixed-window",
+        # Retry-After is added by our 429 handler; the X-RateLimit-* headers would cost
+        # extra storage reads on every signature.
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "SIGN_LIMITS_PER_CLIENT": os.environ.get(
+            "SIGN_LIMITS_PER_CLIENT", "1 per 10 seconds; 5 per 5 minutes"
+        ),
+        "SIGN_LIMIT_PER_PETITION": os.environ.get("SIGN_LIMIT_PER_PETITION", "200000 per hour"),
+        "API_READ_LIMIT": os.environ.get("API_READ_LIMIT", "600 per minute"),
+        # A human needs a few seconds to fill the form; a token stays good for a day.
+        "FORM_MIN_SECONDS": _env_int("FORM_MIN_SECONDS", 3),
+        "FORM_TOKEN_MAX_AGE_SECONDS": _env_int("FORM_TOKEN_MAX_AGE_SECONDS", 24 * 3600),
         # Public pages must stay small: a signing form never needs more than this.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "COUNT_CACHE_SECONDS": _env_int("COUNT_CACHE_SECONDS", 5),

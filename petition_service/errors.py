@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .embed.framing import is_embedded_request
+from .extensions import limiter
+
+MESSAGE_429 = _l(
+    "You have sent this several times in a short while. Please wait a little and try again."
+)
 
 
 def wants_json() -> bool:
@@ -19,11 +30,19 @@ def wants_json() -> bool:
 def _render(error: HTTPException) -> tuple[Response | str, int]:
     code = error.code or 500
     if wants_json():
-        body = {"error": {"code": code, "name": error.name, "message": error.description}}
+        message = MESSAGE_429 if code == 429 else error.description
+        body = {"error": {"code": code, "name": error.name, "message": str(message)}}
         response = jsonify(body)
     else:
-        response = render_template("errors/error.html", error=error)
+        response = render_template("errors/error.html", error=error, embedded=is_embedded_request())
     return response, code
+
+
+def _retry_after_seconds() -> int:
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def init_app(app: Flask) -> None:
@@ -34,10 +53,12 @@ def init_app(app: Flask) -> None:
             response = Response(response, status=code, mimetype="text/html")
         else:
             response.status_code = code
-        # Keep headers an exception carries (Retry-After on 429, Allow on 405).
+        # Keep headers an exception carries (Allow on 405).
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        if code == 429:
+            response.headers["Retry-After"] = str(_retry_after_seconds())
         return response
 
     @app.errorhandler(Exception)

@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from . import ratelimit_storage  # noqa: F401  (registers the sqlite:// limiter storage)
+
 # Named constraints make migrations portable: SQLite and PostgreSQL then agree on
 # what to drop or alter, and Alembic can compare the models with the database.
 NAMING_CONVENTION = {
@@ -31,5 +33,6 @@ babel = Babel()
 migrate = Migrate()
 csrf = CSRFProtect()
 # The client address is whatever ProxyFix left in remote_addr: forwarded headers are
-# trusted only for the TRUSTED_PROXY_HOPS configured in create_app.
+# trusted only for the TRUSTED_PROXY_HOPS configured in create_app. Limits are declared
+# per route (signatures, api, staff); there is no blanket default.
 limiter = Limiter(key_func=get_remote_address)

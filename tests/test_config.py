@@ -51,9 +51,11 @@ def test_database_url_from_the_environment(clean_env, tmp_path):
 
 
 def test_redis_url_moves_rate_limit_storage(clean_env, tmp_path):
-    assert create_app(instance_path=tmp_path).config["RATELIMIT_STORAGE_URI"] == "memory://"
+    default = create_app(instance_path=tmp_path).config
+    assert default["RATELIMIT_STORAGE_URI"] == f"sqlite:///{tmp_path.resolve()}/ratelimits.db"
     clean_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     assert load_config(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert load_config(tmp_path)["RATELIMIT_STRATEGY"] == "moving-window"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,1 @@
 """The public JSON API, version 1."""
-
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from . import views  # noqa: E402,F401

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint
 
-from . import bp, service
+from . import service
+from .pages import render_petition_page
+
+bp = Blueprint("petitions", __name__)
 
 
 @bp.get("/p/<slug>")
 def show(slug: str):
-    petition = service.get_public_petition(slug)
-    return render_template(
-        "petitions/show.html",
-        petition=petition,
-        signature_count=service.signature_count(petition.id),
-        accepting=petition.is_accepting_signatures(),
-    )
+    return render_petition_page(service.get_public_petition(slug))

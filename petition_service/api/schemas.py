@@ -1,0 +1,69 @@
+"""Shapes of the JSON API, for its OpenAPI document (`/api/v1/openapi.json`).
+
+Requests are validated by signatures.validation, the same rules as the HTML form, so that a
+signer gets the same answer whichever way they sign; these models describe, they do not
+validate.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+
+class RecipientOut(BaseModel):
+    name: str
+    title: str
+
+
+class PetitionSummary(BaseModel):
+    slug: str
+    title: str
+    status: Literal["draft", "open", "closed", "victory"]
+
+
+class PetitionList(RootModel[list[PetitionSummary]]):
+    pass
+
+
+class PetitionDetail(PetitionSummary):
+    signature_count: int = Field(description="Confirmed, valid signatures; may lag by up to 10 s.")
+    goal: int
+    recipients: list[RecipientOut]
+    form_token: str | None = Field(
+        description="Send it back with a signature; good for hours, refused if used at once. "
+        "Null when the petition does not accept signatures."
+    )
+
+
+class SignatureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=120, description="As it should be printed on the letter.")
+    email: str = Field(max_length=254)
+    country: str = Field(description="ISO 3166-1 alpha-2 code", min_length=2, max_length=2)
+    city: str = Field("", max_length=120)
+    consent: bool
+    updates: bool = False
+    form_token: str
+    website: str = Field("", description="Honeypot: must stay empty.")
+
+
+class Accepted(BaseModel):
+    status: Literal["pending_confirmation"]
+
+
+class ValidationErrors(BaseModel):
+    errors: dict[str, list[str]]
+    form_token: str | None = Field(None, description="A fresh token, when the old one was refused.")
+
+
+class ErrorBody(BaseModel):
+    code: int
+    name: str
+    message: str
+
+
+class Error(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,1 @@
+"""The embeddable form: iframe pages, the embed.js loader, and who may frame them."""

@@ -1,0 +1,170 @@
+"""Validating what a signer sends, the same way for the HTML form and the JSON API.
+
+Messages are lazy-translated so each caller renders them in the signer's language.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from .countries import country_codes
+
+NAME_MAX_LENGTH = 120
+CITY_MAX_LENGTH = 120
+EMAIL_MAX_LENGTH = 254
+
+SIGNATURE_FIELDS = ("name", "email", "country", "city", "consent", "updates")
+# Fields a client may send besides the signature itself.
+CONTROL_FIELDS = ("form_token", "website")
+
+# Unicode categories a name never needs: controls, invisible format characters (bidi
+# overrides, zero-width spaces), unassigned and private-use code points, surrogates,
+# line and paragraph separators. U+FFFD stands for bytes that were not valid UTF-8.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
+_REPLACEMENT_CHARACTER = "\ufffd"
+
+# Providers that deliver "name+anything@" to "name@"; Gmail also ignores dots.
+_PLUS_TAG_DOMAINS = {
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com",
+    "me.com", "fastmail.com", "fastmail.fm", "proton.me", "protonmail.com", "pm.me",
+}  # fmt: skip
+_DOTLESS_DOMAINS = {"gmail.com", "googlemail.com"}
+_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+
+TRUE_VALUES = {"1", "true", "on", "yes", "y"}
+FALSE_VALUES = {"", "0", "false", "off", "no", "n"}
+
+
+@dataclass(frozen=True)
+class SignatureInput:
+    name: str
+    email: str
+    email_canonical: str
+    country: str
+    city: str
+    consent: bool
+    wants_updates: bool
+
+
+@dataclass
+class ValidationResult:
+    value: SignatureInput | None = None
+    errors: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, name: str, message: Any) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def clean_text(
+    raw: Any, *, max_length: int, required: bool, result: ValidationResult, field_name: str
+) -> str:
+    """Trimmed, NFC-normalised text, or an error on the field."""
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        result.add(field_name, _l("Enter text."))
+        return ""
+    text = unicodedata.normalize("NFC", raw).strip()
+    if not text:
+        if required:
+            result.add(field_name, _l("This field is required."))
+        return ""
+    if _REPLACEMENT_CHARACTER in text or any(
+        unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in text
+    ):
+        result.add(field_name, _l("Remove invisible or control characters."))
+        return ""
+    if len(text) > max_length:
+        result.add(field_name, _l("Use at most %(max)d characters.", max=max_length))
+        return ""
+    # Kept exactly as typed (inner spaces too): it is printed on a letter to a head of state.
+    return text
+
+
+def canonical_email(normalized: str) -> str:
+    """The form used to spot duplicates: case folded, provider aliases removed."""
+    local, _, domain = normalized.rpartition("@")
+    domain = domain.lower()
+    local = local.lower()
+    if domain in _PLUS_TAG_DOMAINS:
+        local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        local = local.replace(".", "")
+    return f"{local}@{_DOMAIN_ALIASES.get(domain, domain)}"
+
+
+def _clean_email(raw: Any, result: ValidationResult) -> tuple[str, str]:
+    if not isinstance(raw, str) or not raw.strip():
+        result.add("email", _l("This field is required.") if not raw else _l("Enter text."))
+        return "", ""
+    text = raw.strip()
+    if len(text) > EMAIL_MAX_LENGTH:
+        result.add("email", _l("Enter a valid email address."))
+        return "", ""
+    try:
+        # Syntax only: a DNS lookup per signature would be slow and leak who signs.
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        result.add("email", _l("Enter a valid email address."))
+        return "", ""
+    return checked.normalized, canonical_email(checked.normalized)
+
+
+def _clean_bool(raw: Any, *, field_name: str, result: ValidationResult) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if raw is None:
+        return False
+    if isinstance(raw, str) and raw.strip().lower() in TRUE_VALUES | FALSE_VALUES:
+        return raw.strip().lower() in TRUE_VALUES
+    result.add(field_name, _l("Enter yes or no."))
+    return False
+
+
+def validate_signature(data: Mapping[str, Any]) -> ValidationResult:
+    """Check every field and collect every error, so the signer fixes all at once."""
+    result = ValidationResult()
+    unknown = sorted(set(data) - set(SIGNATURE_FIELDS) - set(CONTROL_FIELDS))
+    for name in unknown[:10]:
+        result.add(name, _l("Unknown field."))
+
+    name = clean_text(
+        data.get("name"),
+        max_length=NAME_MAX_LENGTH,
+        required=True,
+        result=result,
+        field_name="name",
+    )
+    email, email_canonical = _clean_email(data.get("email"), result)
+    country = data.get("country")
+    if not isinstance(country, str) or not country.strip():
+        result.add("country", _l("Choose your country."))
+        country = ""
+    else:
+        country = country.strip().upper()
+        if country not in country_codes():
+            result.add("country", _l("Choose a country from the list."))
+    city = clean_text(
+        data.get("city"),
+        max_length=CITY_MAX_LENGTH,
+        required=False,
+        result=result,
+        field_name="city",
+    )
+    consent = _clean_bool(data.get("consent"), field_name="consent", result=result)
+    if not consent and "consent" not in result.errors:
+        result.add("consent", _l("Please agree so that we can add your name to the letter."))
+    wants_updates = _clean_bool(data.get("updates"), field_name="updates", result=result)
+
+    if not result.errors:
+        result.value = SignatureInput(
+            name=name, email=email, email_canonical=email_canonical, country=country,
+            city=city, consent=consent, wants_updates=wants_updates,
+        )  # fmt: skip
+    return result

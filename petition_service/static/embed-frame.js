@@ -1,0 +1,24 @@
+/* Runs inside the embed iframe: tells the host page our height, and when someone signed.
+ * The messages carry nothing private, so any embedding origin may receive them. */
+(function () {
+  "use strict";
+  if (window.parent === window) { return; }
+  function post(message) {
+    message.source = "petition-service";
+    window.parent.postMessage(message, "*");
+  }
+  var lastHeight = 0;
+  function reportHeight() {
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height !== lastHeight) { lastHeight = height; post({ type: "resize", height: height }); }
+  }
+  reportHeight();
+  if (window.ResizeObserver) {
+    new ResizeObserver(reportHeight).observe(document.documentElement);
+  } else {
+    window.addEventListener("resize", reportHeight);
+    setInterval(reportHeight, 500);
+  }
+  var signed = document.querySelector("[data-signed]");
+  if (signed) { post({ type: "signed", petition: signed.getAttribute("data-signed") }); }
+})();
