@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
                 "methods": ["GET", "POST"],
                 "allow_headers": ["Content-Type"],
                 "max_age": 3600,
+                "send_wildcard": True,
             }
         },
     )

@@ -42,7 +42,7 @@ class SignatureIn(BaseModel):
 
     name: str = Field(max_length=120, description="As it should be printed on the letter.")
     email: str = Field(max_length=254)
-    country: str = Field(description="ISO 3166-1 alpha-2 code", min_length=2, max_length=2)
+    country: str = Field(description="ISO 3166-1 alpha-2 code", pattern="^[A-Za-z]{2}$")
     city: str = Field("", max_length=120)
     consent: bool
     updates: bool = False

@@ -34,9 +34,10 @@ def good_fields(**overrides) -> dict[str, str]:
 
 
 def post_signature(client, slug: str, *, address: str | None = None, embed: bool = False,
-                   token: str | None = None, query: str = "", **fields):  # fmt: skip
+                   token: str | None = None, query: str = "", path: str = "/p/{slug}",
+                   **fields):  # fmt: skip
     data = good_fields(**fields)
-    data.setdefault("form_token", token or form_token(client, slug))
+    data.setdefault("form_token", token or form_token(client, slug, path))
     data = {key: value for key, value in data.items() if value is not None}
     url = f"/p/{slug}/sign?{'embed=1&' if embed else ''}{query}"
     return client.post(url, data=data, environ_base={"REMOTE_ADDR": address or fresh_address()})
