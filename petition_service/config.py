@@ -99,7 +99,8 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         # Counters shared by every process: Redis at scale, else a SQLite file (see
         # ratelimit_storage.py for why not the per-process memory storage).
         "RATELIMIT_STORAGE_URI": redis_url or f"sqlite:///{instance_path / 'ratelimits.db'}",
-        "RATELIMIT_STRATEGY": "moving-window" if redis_url else "fixed-window",
+        # One strategy for every storage: Flask-Limiter keeps the first one it is given.
+        "RATELIMIT_STRATEGY": "fixed-window",
         # Retry-After is added by our 429 handler; the X-RateLimit-* headers would cost
         # extra storage reads on every signature.
         "RATELIMIT_HEADERS_ENABLED": False,

@@ -55,7 +55,7 @@ def test_redis_url_moves_rate_limit_storage(clean_env, tmp_path):
     assert default["RATELIMIT_STORAGE_URI"] == f"sqlite:///{tmp_path.resolve()}/ratelimits.db"
     clean_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     assert load_config(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
-    assert load_config(tmp_path)["RATELIMIT_STRATEGY"] == "moving-window"
+    assert load_config(tmp_path)["RATELIMIT_STRATEGY"] == "fixed-window"
 
 
 @pytest.mark.parametrize(

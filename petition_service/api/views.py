@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request
 from spectree import Response
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import current_language
 from ..mail import outbox
 from ..petitions import service as petitions
@@ -20,6 +20,10 @@ from .openapi import spec
 from .schemas import Accepted, Error, PetitionDetail, PetitionList, SignatureIn, ValidationErrors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Reads are cheap but not free: one client polling in a tight loop is slowed, not everyone.
+read_limit = limiter.limit(
+    lambda: current_app.config["API_READ_LIMIT"], key_func=client_hash, methods=["GET"]
+)
 
 _errors = {f"HTTP_{code}": Error for code in (400, 404, 410, 413, 415, 429)}
 
@@ -29,15 +33,21 @@ def _summary(petition: Petition) -> dict[str, Any]:
 
 
 @bp.get("/petitions")
-@spec.validate(resp=Response(HTTP_200=PetitionList), skip_validation=True, tags=["petitions"])
+@read_limit
+@spec.validate(resp=Response(HTTP_200=PetitionList, HTTP_429=Error), skip_validation=True,
+               tags=["petitions"])  # fmt: skip
 def list_petitions():
     """The open petitions."""
     return [_summary(p) for p in petitions.list_open_petitions()]
 
 
 @bp.get("/petitions/<slug>")
-@spec.validate(resp=Response(HTTP_200=PetitionDetail, HTTP_404=Error), skip_validation=True,
-               tags=["petitions"])  # fmt: skip
+@read_limit
+@spec.validate(
+    resp=Response(HTTP_200=PetitionDetail, HTTP_404=Error, HTTP_429=Error),
+    skip_validation=True,
+    tags=["petitions"],
+)
 def get_petition(slug: str):
     """A petition, its live count and recipients, and a form token for signing it."""
     petition = petitions.get_public_petition(slug)

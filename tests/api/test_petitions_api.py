@@ -73,3 +73,14 @@ def test_wrong_method_is_a_json_405_with_allow(client):
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
     assert response.json["error"]["code"] == 405
+
+
+def test_one_client_polling_too_fast_is_slowed(app, client):
+    app.config["API_READ_LIMIT"] = "3 per minute"
+    try:
+        statuses = [client.get("/api/v1/petitions").status_code for _ in range(4)]
+        other = client.get("/api/v1/petitions", environ_base={"REMOTE_ADDR": "192.0.2.99"})
+    finally:
+        app.config["API_READ_LIMIT"] = "600 per minute"
+    assert statuses == [200, 200, 200, 429]
+    assert other.status_code == 200

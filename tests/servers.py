@@ -1,0 +1,85 @@
+"""Real app servers in separate processes (gunicorn), for what only several processes show:
+limits shared through Redis, races between servers, jobs handed to a worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import flask_migrate
+
+from tests.conftest import make_test_app
+
+VENV_BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def migrate(database_url: str, instance: Path) -> None:
+    app = make_test_app(database_url, instance)
+    with app.app_context():
+        flask_migrate.upgrade()
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+def service_environment(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env.update(
+        PETITION_ENV="development",
+        SECRET_KEY="servers-test-secret",
+        DATABASE_URL=database_url,
+        PETITION_INSTANCE_PATH=str(instance),
+        PUBLIC_BASE_URL="http://petitions.example.org",
+        FORM_MIN_SECONDS="0",
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def app_server(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """A gunicorn serving wsgi:app on a free port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{base} did not become healthy in {timeout} s")
