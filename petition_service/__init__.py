@@ -91,10 +91,12 @@ def _register_blueprints(app: Flask) -> None:
     from . import health
     from .api import bp as api_bp
     from .extensions import csrf
+    from .mail import bp as mail_bp
     from .petitions import bp as petitions_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(mail_bp)
     # The API authenticates by token or not at all; session CSRF does not apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from sqlalchemy import select
+
 from petition_service.extensions import db
 from petition_service.models import (
     Organisation,
@@ -77,4 +79,29 @@ def make_signature(petition: Petition, **fields: Any) -> Signature:
     )
     db.session.add(signature)
     db.session.flush()
+    return signature
+
+
+def make_pending_signature(petition: Petition, **fields: Any) -> Signature:
+    return make_signature(petition, **{"status": SignatureStatus.PENDING, **fields})
+
+
+def sign_petition(petition: Petition, email: str, **fields: Any) -> Signature:
+    """What the sign service does for an accepted submission: a new pending signature, or
+    the existing one for a repeat, and its mail, in one transaction; then the nudge."""
+    from petition_service.mail.outbox import kick, queue_signature_mail
+
+    existing = db.session.scalar(
+        select(Signature).where(
+            Signature.petition_id == petition.id, Signature.email_canonical == email.lower()
+        )
+    )
+    if existing is not None:
+        queue_signature_mail(existing, repeat=True)
+        signature = existing
+    else:
+        signature = make_pending_signature(petition, email=email, **fields)
+        queue_signature_mail(signature, repeat=False)
+    db.session.commit()
+    kick()
     return signature
