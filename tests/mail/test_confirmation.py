@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from petition_service.extensions import db
 from petition_service.mail.models import OutboxMessage, OutboxStatus
+from petition_service.petitions.models import Petition
 from petition_service.petitions.service import count_confirmed_signatures
 from petition_service.signatures.models import Signature, SignatureStatus
+from petition_service.types import utcnow
 from tests.factories import make_organisation, make_petition, sign_petition
 from tests.mail.conftest import html_part, link, text_part
 
@@ -133,7 +136,7 @@ def test_a_repeat_of_a_confirmed_signature_sends_an_already_signed_mail(app, cli
     client.post(link(smtp.messages[0], "confirm"))
 
     with app.app_context():
-        petition = db.session.scalars(select(type(petition))).one()
+        petition = db.session.scalars(select(Petition)).one()
         sign_petition(petition, "AN@example.org", name="An again")
         assert db.session.scalar(select(db.func.count()).select_from(Signature)) == 1
         assert count_confirmed_signatures(petition.id) == 1
@@ -170,5 +173,14 @@ def test_ten_attempts_on_one_address_send_at_most_two_mails_an_hour(app, smtp):
             address = "Victim@example.org" if attempt % 2 else "victim@example.org"
             sign_petition(petitions[attempt % 3], address)
         assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == 2
+        petition_id = petitions[0].id
     assert len(smtp.messages) == 2
     assert {m["To"] for m in smtp.messages} == {"victim@example.org"}
+
+    with app.app_context():
+        # An hour later the address may get mail again (at most two more).
+        hour_ago = utcnow() - timedelta(hours=1, seconds=1)
+        db.session.execute(update(OutboxMessage).values(created_at=hour_ago))
+        db.session.commit()
+        sign_petition(db.session.get(Petition, petition_id), "victim@example.org")
+    assert len(smtp.messages) == 3

@@ -4,12 +4,15 @@ and the .eml folder when no SMTP server is configured."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
+from petition_service import jobs
 from petition_service.extensions import db
 from petition_service.mail.models import OutboxMessage, OutboxStatus
 from petition_service.mail.sender import LEASE, deliver, outbox_dir, retry_delay, send_due_mail
@@ -149,3 +152,31 @@ def test_without_a_mail_server_mail_is_written_to_eml_files(app):
     assert mail["Subject"] == "Please confirm your signature: Release her"
     assert "Hello Quang," in text_part(mail)
     assert "/confirm/" in html_part(mail)
+
+
+@pytest.fixture
+def embedded_queue(app):
+    """The embedded default: the queue in memory, a real consumer thread in this process."""
+    jobs.huey.immediate = False
+    jobs._app = app
+    yield
+    if jobs._embedded_consumer is not None:
+        jobs._embedded_consumer.stop(graceful=True)
+        jobs._embedded_consumer = None
+    jobs.huey.immediate = True
+
+
+def test_kick_has_the_in_process_consumer_send_the_mail(app, smtp, embedded_queue):
+    jobs.start_embedded_consumer(workers=1)
+    with app.app_context():
+        petition = make_petition()
+        sign_petition(petition, "tam@example.org")  # commits, then kick() only enqueues
+    deadline = time.monotonic() + 10
+    while not smtp.messages and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [m["To"] for m in smtp.messages] == ["tam@example.org"]
+    with app.app_context():
+        deadline = time.monotonic() + 5
+        while _outbox()[0].status is not OutboxStatus.SENT and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _outbox()[0].status is OutboxStatus.SENT
