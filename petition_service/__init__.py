@@ -77,7 +77,9 @@ def create_app(
 
     app.add_template_filter(paragraphs)
 
+    # Importing the task modules registers their jobs and sweeps with the queue.
     from . import cli
+    from .mail import tasks as _mail_tasks  # noqa: F401
 
     cli.init_app(app)
     return app
@@ -85,12 +87,13 @@ def create_app(
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import csrf, db, limiter, mailman, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    mailman.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -100,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .embed.views import bp as embed_bp
     from .extensions import csrf
+    from .mail.views import bp as mail_bp
     from .petitions.views import bp as petitions_bp
     from .signatures.views import bp as signatures_bp
 
@@ -110,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(signatures_bp)
     app.register_blueprint(signatures_bp)
     app.register_blueprint(embed_bp)
+    app.register_blueprint(mail_bp)
     # The API authenticates by token or not at all; session CSRF does not apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -91,6 +91,8 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "petitions@localhost",
+        # Unconfirmed signatures (and the personal data in them) are deleted after this long.
+        "PENDING_SIGNATURE_TTL_HOURS": _env_int("PENDING_SIGNATURE_TTL_HOURS", 72),
         "SIGNING_KEY_FILE": os.environ.get("SIGNING_KEY_FILE") or None,
         "SIGNING_CERT_FILE": os.environ.get("SIGNING_CERT_FILE") or None,
         "SESSION_COOKIE_HTTPONLY": True,

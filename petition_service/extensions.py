@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -30,6 +31,8 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 babel = Babel()
+# Builds messages; the outbox sender passes the SMTP settings at each send.
+mailman = Mail()
 migrate = Migrate()
 csrf = CSRFProtect()
 # The client address is whatever ProxyFix left in remote_addr: forwarded headers are

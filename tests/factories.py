@@ -78,3 +78,31 @@ def make_signature(petition: Petition, **fields: Any) -> Signature:
     db.session.add(signature)
     db.session.flush()
     return signature
+
+
+def make_pending_signature(petition: Petition, **fields: Any) -> Signature:
+    return make_signature(petition, **{"status": SignatureStatus.PENDING, **fields})
+
+
+def sign_petition(petition: Petition, email: str, **fields: Any) -> Signature:
+    """Sign through the real sign service, as the form and the API do: a new pending
+    signature or the existing one for a repeat, its mail, one commit, then the nudge."""
+    from petition_service.mail.outbox import kick
+    from petition_service.signatures import service
+    from petition_service.signatures.validation import SignatureInput, canonical_email
+
+    data = SignatureInput(
+        name=fields.get("name", "Signer"),
+        email=email,
+        email_canonical=canonical_email(email),
+        country=fields.get("country", "VN"),
+        city=fields.get("city", ""),
+        consent=True,
+        wants_updates=fields.get("wants_updates", False),
+    )
+    result = service.sign_petition(
+        petition, data, client_hash="test-client", language=fields.get("language", "en")
+    )
+    db.session.commit()
+    kick()
+    return db.session.get(Signature, result.signature_id)

@@ -1,1 +1,2 @@
-"""Mail: messages and the durable outbox they are sent from."""
+"""Mail: the confirmation mails, the durable outbox they are sent from, and the confirm
+and withdraw pages their links open."""

@@ -1,0 +1,120 @@
+"""The mails a signer receives, rendered in their language from templates/emails/.
+
+Rendering happens once, in the transaction that queues the mail; the outbox row then holds
+the exact subject, both bodies and every header, so each retry sends the same message.
+Templates get plain data, never ORM objects: what a mail may show is decided here.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import formatdate, parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+
+from ..signatures.models import Signature
+from .links import confirm_url, petition_url, signer_language, withdraw_url
+
+SUBJECT_MAX = 300  # the outbox column
+DISPLAY_NAME_MAX = 120
+
+
+class MailKind(enum.StrEnum):
+    CONFIRM = "confirm"
+    ALREADY_SIGNED = "already_signed"
+
+
+@dataclass(frozen=True)
+class ComposedMail:
+    kind: MailKind
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str
+    headers: dict[str, str]
+
+
+def one_line(value: str) -> str:
+    """Header text from stored text: a newline in a title must not end the header."""
+    return " ".join(value.split())
+
+
+def sender_address() -> str:
+    """The bare address of MAIL_DEFAULT_SENDER, which may itself carry a display name."""
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "petitions@localhost"
+
+
+def from_header(display_name: str) -> str:
+    # A quoted display name survives commas and brackets in a title; the mail library
+    # encodes non-ASCII (Vietnamese) names when it writes the header.
+    name = one_line(display_name)[:DISPLAY_NAME_MAX]
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{sender_address()}>'
+
+
+def new_message_id() -> str:
+    """A Message-ID made once per outbox row and reused on every retry, so a mail sent twice
+    (a crash between sending and recording it) is recognisable as one message."""
+    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    return f"<{uuid.uuid4().hex}@{host}>"
+
+
+def compose_signature_mail(signature: Signature, kind: MailKind, now: datetime) -> ComposedMail:
+    """Subject, text and HTML bodies and headers of `kind` for `signature`."""
+    petition = signature.petition
+    organisation = petition.organisation
+    language = signer_language(signature)
+    unsubscribe = withdraw_url(signature)
+    context = {
+        "name": signature.name,
+        "petition_title": petition.title,
+        "organisation_name": organisation.name,
+        "petition_url": petition_url(petition.slug),
+        "confirm_url": confirm_url(signature) if kind is MailKind.CONFIRM else None,
+        "withdraw_url": unsubscribe,
+        "ttl_hours": int(current_app.config.get("PENDING_SIGNATURE_TTL_HOURS", 72)),
+        "language": language,
+    }
+    with force_locale(language):
+        if kind is MailKind.CONFIRM:
+            subject = gettext("Please confirm your signature: %(title)s", title=petition.title)
+        else:
+            subject = gettext("You have already signed: %(title)s", title=petition.title)
+        body_text = render_template(f"emails/{kind.value}.txt", **context)
+        body_html = render_template(f"emails/{kind.value}.html", **context)
+
+    headers = {
+        "From": from_header(f"{petition.title} ({organisation.name})"),
+        "Message-ID": new_message_id(),
+        # The time the mail was written, kept across retries like the Message-ID.
+        "Date": formatdate(now.timestamp(), usegmt=True),
+        # "Unsubscribe" from a signature means withdrawing it; the link opens a page with a
+        # button (no List-Unsubscribe-Post: one click in a mail client must not withdraw).
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        # Tells auto-responders (holiday replies) not to answer.
+        "Auto-Submitted": "auto-generated",
+    }
+    if organisation.contact_email:
+        headers["Reply-To"] = organisation.contact_email
+    return ComposedMail(
+        kind=kind,
+        to_address=delivery_address(signature.email),
+        subject=one_line(subject)[:SUBJECT_MAX],
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers,
+    )
+
+
+def delivery_address(email: str) -> str:
+    """The address mail goes to, and the key of the per-address cap.
+
+    Lower-cased whole: mail systems treat local parts case-insensitively in practice, and a
+    cap keyed on the address as typed would let `Victim@` and `victim@` each get their share.
+    """
+    return email.strip().lower()

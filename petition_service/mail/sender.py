@@ -1,0 +1,275 @@
+"""Delivering outbox mail: over SMTP when MAIL_SERVER is set, else as .eml files in
+instance/outbox/. Runs in the job consumer (in-process by default, `flask worker` at scale).
+
+Each row is claimed with one conditional UPDATE and that claim is committed before any
+SMTP traffic, so two workers never send the same row and a worker that dies mid-send
+leaves a lease that runs out: the row is then sent again, with the same Message-ID.
+A failed attempt puts the row back with a growing delay (20 s, 40 s, ... at most 15 min)
+and a delayed nudge; the minute sweep sends whatever a lost nudge left behind, so mail
+accepted while the SMTP server is down goes out once it is back, restarts included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import smtplib
+import tempfile
+from datetime import datetime, timedelta
+from email.policy import compat32
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import select, update
+
+from ..extensions import db, mailman
+from ..types import utcnow
+from .models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+# Longer than any SMTP conversation (MAIL_TIMEOUT): a live worker never loses its claim.
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=20)
+MAX_RETRY = timedelta(minutes=15)
+# About a day of retries: 6 growing delays (~21 min), then one every 15 minutes.
+DEFAULT_MAX_ATTEMPTS = 100
+SWEEP_BATCH = 200
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: 20 s, doubling, at most 15 min."""
+    exponent = min(max(attempts - 1, 0), 16)
+    return min(FIRST_RETRY * (2**exponent), MAX_RETRY)
+
+
+def outbox_dir() -> Path:
+    return Path(current_app.instance_path) / "outbox"
+
+
+def send_due_mail(now: datetime | None = None, limit: int = SWEEP_BATCH) -> int:
+    """Send every outbox row that is due (pending and due, or stuck in 'sending' past its
+    lease); returns how many were delivered. Safe to run anywhere, any number of times."""
+    due_by = now or utcnow()
+    ids = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                OutboxMessage.next_attempt_at <= due_by,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+    db.session.commit()  # end the read before talking to the mail server
+    delivered = 0
+    with _Transport() as transport:
+        for message_id in ids:
+            delivered += deliver(message_id, now=now, transport=transport)
+    return delivered
+
+
+def deliver(
+    outbox_id: int, now: datetime | None = None, transport: _Transport | None = None
+) -> bool:
+    """Claim one outbox row, send it and record the outcome. False if another worker has it,
+    it is not due, or sending failed (then it is rescheduled or, finally, marked failed)."""
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(
+            status=OutboxStatus.SENDING,
+            next_attempt_at=now + LEASE,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return False
+
+    row = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
+    if row is None:  # pragma: no cover - deleted between claim and read
+        return False
+    try:
+        if transport is None:
+            with _Transport() as own:
+                own.send(row)
+        else:
+            transport.send(row)
+    except Exception as exc:
+        _record_failure(row, exc, now)
+        return False
+
+    # Only a row still ours: a withdrawal may have cancelled it meanwhile.
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return True
+
+
+def _record_failure(row: OutboxMessage, exc: Exception, now: datetime) -> None:
+    outbox_id, kind, attempts = row.id, row.kind, row.attempts
+    error = f"{type(exc).__name__}: {exc}"[:1000]
+    max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    permanent = _is_permanent(exc)
+    if permanent or attempts >= max_attempts:
+        status, next_attempt_at = OutboxStatus.FAILED, now
+        log.error(
+            "giving up on outbox mail %s (%s) after %d attempts: %s",
+            outbox_id,
+            kind,
+            attempts,
+            error,
+        )
+    else:
+        delay = retry_delay(attempts)
+        status, next_attempt_at = OutboxStatus.PENDING, now + delay
+        log.warning(
+            "outbox mail %s attempt %d failed, retrying in %ss: %s",
+            outbox_id,
+            attempts,
+            int(delay.total_seconds()),
+            error,
+        )
+    db.session.rollback()
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=status, next_attempt_at=next_attempt_at, last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if status is OutboxStatus.PENDING:
+        _schedule_retry(outbox_id, next_attempt_at - now)
+
+
+def _schedule_retry(outbox_id: int, delay: timedelta) -> None:
+    from .tasks import deliver_outbox_message
+
+    try:
+        deliver_outbox_message.schedule(args=(outbox_id,), delay=delay.total_seconds())
+    except Exception:
+        # The row is pending in the database; the minute sweep will retry it.
+        log.exception("could not schedule the retry of outbox mail %s", outbox_id)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx answer about this mail (unknown mailbox, rejected content) will not change
+    on retry; a refused connection, a timeout or a 4xx answer may."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException) and not isinstance(
+        exc, smtplib.SMTPAuthenticationError
+    ):
+        return exc.smtp_code >= 500
+    return False
+
+
+# Header values are encoded (and folded where they must be) when they are set; refolding
+# every line at 78 characters on output would only push a long value, such as the
+# List-Unsubscribe URL, onto a continuation line after an empty first line.
+_OUTPUT_POLICY = compat32.clone(max_line_length=998)
+
+
+class _OutboxEmail(EmailMultiAlternatives):
+    def message(self) -> Any:
+        message = super().message()
+        message.policy = _OUTPUT_POLICY
+        return message
+
+
+def build_email(row: OutboxMessage) -> EmailMultiAlternatives:
+    """The message of an outbox row, the same on every attempt."""
+    headers = dict(row.headers or {})
+    email = _OutboxEmail(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=headers.get("From") or current_app.config["MAIL_DEFAULT_SENDER"],
+        to=[row.to_address],
+        headers=headers,
+    )
+    if row.body_html:
+        email.attach_alternative(row.body_html, "text/html")
+    return email
+
+
+class _Transport:
+    """One SMTP connection for a sweep's worth of mail, or the .eml folder."""
+
+    def __init__(self) -> None:
+        self._smtp: Any = None
+
+    def __enter__(self) -> _Transport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def send(self, row: OutboxMessage) -> None:
+        if not row.to_address:
+            raise ValueError("outbox row has no address (erased)")
+        email = build_email(row)
+        if not current_app.config.get("MAIL_SERVER"):
+            _write_eml(row, email.message().as_bytes())
+            return
+        try:
+            if self._smtp is None:
+                self._smtp = _smtp_connection()
+                self._smtp.open()
+            if self._smtp.send_messages([email]) != 1:
+                raise smtplib.SMTPException("the mail server did not accept the message")
+        except Exception:
+            # A broken conversation must not be reused for the next mail.
+            self._close()
+            raise
+
+    def _close(self) -> None:
+        if self._smtp is not None:
+            # Closing a dead connection may fail; it is gone either way.
+            with contextlib.suppress(Exception):
+                self._smtp.close()
+            self._smtp = None
+
+
+def _smtp_connection() -> Any:
+    config = current_app.config
+    return mailman.get_connection(
+        backend="smtp",
+        host=config["MAIL_SERVER"],
+        port=config.get("MAIL_PORT") or 25,
+        username=config.get("MAIL_USERNAME") or "",
+        password=config.get("MAIL_PASSWORD") or "",
+        use_tls=bool(config.get("MAIL_USE_TLS")),
+        use_ssl=False,
+        timeout=config.get("MAIL_TIMEOUT", 30),
+    )
+
+
+def _write_eml(row: OutboxMessage, data: bytes) -> None:
+    """One file per outbox row, written whole or not at all: a retry replaces it."""
+    folder = outbox_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}.eml"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
