@@ -67,7 +67,9 @@ def create_app(
     _register_blueprints(app)
 
     from . import errors, i18n, jobs, security
+    from .petitions import service as petitions_service
 
+    petitions_service.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)

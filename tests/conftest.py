@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import flask_migrate
@@ -14,6 +15,15 @@ from petition_service.petitions.service import count_cache
 from tests.databases import fresh_database
 
 BACKENDS = ["sqlite", "postgresql"]
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def scale_out_settings(backend: str) -> dict[str, str]:
+    """The PostgreSQL run is the scale-out configuration: with TEST_REDIS_URL, rate-limit
+    counters and the count cache live in Redis, as on a multi-host deployment."""
+    if backend == "postgresql" and REDIS_URL:
+        return {"REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL}
+    return {}
 
 
 def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
@@ -43,12 +53,22 @@ def app(backend, tmp_path_factory) -> Iterator[Flask]:
     """One app per backend, its database built by running the migrations."""
     directory = tmp_path_factory.mktemp(f"app-{backend}")
     with fresh_database(backend, directory) as url:
-        application = make_test_app(url, directory / "instance")
+        application = make_test_app(url, directory / "instance", **scale_out_settings(backend))
         with application.app_context():
             flask_migrate.upgrade()
+        application.extensions["test_limiter_state"] = (limiter._storage, limiter._limiter)
         yield application
         with application.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _limiter_counts_for_this_app(request) -> None:
+    """Flask-Limiter keeps one storage per process, the last app's: tests that build an app
+    of their own would leave the session app counting in their storage. Point it back."""
+    if "app" in request.fixturenames:
+        storage, strategy = request.getfixturevalue("app").extensions["test_limiter_state"]
+        limiter._storage, limiter._limiter = storage, strategy
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +77,8 @@ def _clean_database(request) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     application: Flask = request.getfixturevalue("app")
-    count_cache.clear()
     with application.app_context():
+        count_cache.clear()
         limiter.reset()
         db.session.remove()
         tables = [table.name for table in reversed(db.metadata.sorted_tables)]

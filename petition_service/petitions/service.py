@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import threading
 import time
 
-from flask import current_app
+import redis
+from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
@@ -35,8 +38,8 @@ def list_open_petitions() -> list[Petition]:
     )
 
 
-class _CountCache:
-    """Counts kept for a few seconds per process.
+class MemoryCountCache:
+    """Counts kept for a few seconds in this process (the embedded default).
 
     The count is read on every page view and API poll (the traffic that brought a
     national petitions site down was mostly people reloading the count), so it is
@@ -47,7 +50,7 @@ class _CountCache:
         self._lock = threading.Lock()
         self._values: dict[int, tuple[float, int]] = {}
 
-    def get(self, petition_id: int, ttl: float) -> int | None:
+    def get(self, petition_id: int) -> int | None:
         with self._lock:
             hit = self._values.get(petition_id)
         if hit is None or hit[0] < time.monotonic():
@@ -63,7 +66,54 @@ class _CountCache:
             self._values.clear()
 
 
-count_cache = _CountCache()
+class RedisCountCache:
+    """The same, shared by every process and host (REDIS_URL): one COUNT per petition
+    every few seconds for the whole deployment, however many servers answer."""
+
+    PREFIX = "petition-service:count:"
+
+    def __init__(self, url: str) -> None:
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5)
+
+    def get(self, petition_id: int) -> int | None:
+        try:
+            value = self._redis.get(f"{self.PREFIX}{petition_id}")
+        except redis.RedisError:
+            return None  # the database still answers; a cache outage only costs a COUNT
+        return int(value) if value is not None else None
+
+    def put(self, petition_id: int, ttl: float, value: int) -> None:
+        with contextlib.suppress(redis.RedisError):
+            self._redis.set(f"{self.PREFIX}{petition_id}", value, ex=max(1, math.ceil(ttl)))
+
+    def clear(self) -> None:
+        with contextlib.suppress(redis.RedisError):
+            for key in self._redis.scan_iter(f"{self.PREFIX}*"):
+                self._redis.delete(key)
+
+
+class _AppCountCache:
+    """The running app's cache, whichever kind it is."""
+
+    def _backend(self) -> MemoryCountCache | RedisCountCache:
+        return current_app.extensions["count_cache"]
+
+    def get(self, petition_id: int) -> int | None:
+        return self._backend().get(petition_id)
+
+    def put(self, petition_id: int, ttl: float, value: int) -> None:
+        self._backend().put(petition_id, ttl, value)
+
+    def clear(self) -> None:
+        self._backend().clear()
+
+
+count_cache = _AppCountCache()
+
+
+def init_app(app: Flask) -> None:
+    redis_url = app.config.get("REDIS_URL")
+    app.extensions["count_cache"] = RedisCountCache(redis_url) if redis_url else MemoryCountCache()
 
 
 def count_confirmed_signatures(petition_id: int) -> int:
@@ -84,7 +134,7 @@ def signature_count(petition_id: int) -> int:
     """The public count, possibly a few seconds old (COUNT_CACHE_SECONDS)."""
     ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 5))
     if ttl > 0:
-        cached = count_cache.get(petition_id, ttl)
+        cached = count_cache.get(petition_id)
         if cached is not None:
             return cached
     value = count_confirmed_signatures(petition_id)

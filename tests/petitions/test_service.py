@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from petition_service.extensions import db
 from petition_service.petitions import service
 from petition_service.petitions.service import count_cache
@@ -31,3 +33,21 @@ def test_list_open_petitions_leaves_out_drafts_closed_and_victories(app, app_con
         make_petition(status=status)
     db.session.commit()
     assert [p.slug for p in service.list_open_petitions()] == [open_one.slug]
+
+
+def test_with_redis_the_count_cache_is_shared_by_every_process(app, app_context, backend):
+    if not app.config.get("REDIS_URL"):
+        pytest.skip("the count cache is in Redis only in the scale-out run (TEST_REDIS_URL)")
+    from petition_service.petitions.service import RedisCountCache
+
+    app.config["COUNT_CACHE_SECONDS"] = 60
+    try:
+        petition = make_petition()
+        make_signature(petition)
+        db.session.commit()
+        assert service.signature_count(petition.id) == 1
+        # Another process (a fresh cache object on the same Redis) sees the cached value.
+        other_process = RedisCountCache(app.config["REDIS_URL"])
+        assert other_process.get(petition.id) == 1
+    finally:
+        app.config["COUNT_CACHE_SECONDS"] = 0
