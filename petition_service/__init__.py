@@ -79,12 +79,13 @@ def create_app(
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -92,12 +93,17 @@ def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .extensions import csrf
     from .petitions import bp as petitions_bp
+    from .staff import bp as staff_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
     # The API authenticates by token or not at all; session CSRF does not apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    # Staff requests authenticate by session (CSRF checked in the blueprint's own hook) or by
+    # bearer token (no CSRF: a browser never attaches one on its own); see staff/auth.py.
+    csrf.exempt(staff_bp)
+    app.register_blueprint(staff_bp)
 
 
 @event.listens_for(Engine, "connect")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -33,3 +34,6 @@ csrf = CSRFProtect()
 # The client address is whatever ProxyFix left in remote_addr: forwarded headers are
 # trusted only for the TRUSTED_PROXY_HOPS configured in create_app.
 limiter = Limiter(key_func=get_remote_address)
+# Staff sessions; the staff blueprint decides what an anonymous request gets (a redirect
+# to the login page, or 401 for API clients), so no login_view is configured here.
+login_manager = LoginManager()
