@@ -12,5 +12,6 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from . import auth  # noqa: E402
 
 bp.before_request(auth.authenticate_staff_request)
+bp.after_request(auth.keep_token_requests_stateless)
 
 from . import views  # noqa: E402,F401  (routes register themselves on bp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
@@ -47,6 +47,7 @@ def authenticate_staff_request() -> Response | None:
             raise _unauthorized("The API token is unknown or has been revoked.")
         # Flask-WTF forms skip their own CSRF check when the request is marked valid.
         g.csrf_valid = True
+        g.staff_by_token = True
     else:
         csrf.protect()
         if request.endpoint in ANONYMOUS_ENDPOINTS:
@@ -59,6 +60,15 @@ def authenticate_staff_request() -> Response | None:
     g.staff_user = user
     g.organisation = user.organisation
     return None
+
+
+def keep_token_requests_stateless(response: Response) -> Response:
+    """A token request must not start a session: rendering a page's forms would otherwise
+    put a CSRF token in a fresh session cookie that the script never asked for."""
+    if g.get("staff_by_token"):
+        session.clear()
+        session.modified = False
+    return response
 
 
 def _unauthorized(message: str) -> Unauthorized:
