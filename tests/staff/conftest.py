@@ -8,17 +8,21 @@ import pytest
 from flask.testing import FlaskClient
 
 from petition_service.extensions import db, limiter
-from tests.factories import STAFF_PASSWORD, make_organisation, make_staff_user
-
-_CSRF = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+from petition_service.models import Organisation, Petition
+from tests.factories import (
+    STAFF_PASSWORD,
+    make_organisation,
+    make_petition,
+    make_staff_user,
 )
+
+_CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
 def csrf_from(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "the page has no CSRF token"
-    return match.group(1) or match.group(2)
+    return match.group(1)
 
 
 def page_token(client: FlaskClient, path: str = "/staff/") -> str:
@@ -77,3 +81,14 @@ def member(app) -> Member:
 @pytest.fixture
 def staff_member(app) -> Member:
     return _member(app, role="staff")
+
+
+def own_petition(app, member: Member, **fields) -> Petition:
+    """A petition of the member's organisation (detached; read its plain attributes)."""
+    with app.app_context():
+        organisation = db.session.get(Organisation, member.organisation_id)
+        petition = make_petition(organisation=organisation, **fields)
+        db.session.commit()
+        petition.recipients  # noqa: B018  (load them before the session closes)
+        db.session.expunge(petition)
+        return petition
