@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -60,7 +61,9 @@ class PetitionForm(FlaskForm):
         _l("Closing"), default="Yours sincerely,", validators=[Optional(), Length(max=200)]
     )
     language = SelectField(
-        _l("Language"), choices=[("en", "English"), ("vi", "Tiếng Việt")], default="en"
+        _l("Language"),
+        choices=[SelectChoice("en", "English"), SelectChoice("vi", "Tiếng Việt")],
+        default="en",
     )
     goal = IntegerField(
         _l("Goal"), default=1000, validators=[DataRequired(), NumberRange(1, 100_000_000)]
@@ -138,12 +141,18 @@ class RecipientForm(FlaskForm):
 class StatusForm(FlaskForm):
     action = SelectField(
         _l("Action"),
-        choices=[("open", _l("Open")), ("close", _l("Close")), ("victory", _l("Victory"))],
+        choices=[
+            SelectChoice("open", _l("Open")),
+            SelectChoice("close", _l("Close")),
+            SelectChoice("victory", _l("Victory")),
+        ],
     )
     update_message = TextAreaField(_l("Update message"), validators=[Optional(), Length(max=5000)])
 
 
-_STATUS_CHOICES = [("", _l("Any status"))] + [(s.value, s.value) for s in SignatureStatus]
+_STATUS_CHOICES = [SelectChoice("", _l("Any status"))] + [
+    SelectChoice(s.value) for s in SignatureStatus
+]
 
 
 class FilterFields:
@@ -197,5 +206,7 @@ class DeliveryForm(FlaskForm):
     delivered_on = DateField(
         _l("Delivered on"), default=lambda: datetime.now(UTC).date(), validators=[DataRequired()]
     )
-    channel = SelectField(_l("How"), choices=[(c, c) for c in DELIVERY_CHANNELS], default="post")
+    channel = SelectField(
+        _l("How"), choices=[SelectChoice(c) for c in DELIVERY_CHANNELS], default="post"
+    )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
