@@ -7,18 +7,25 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..petitions.models import Petition
 from ..signatures.models import SignatureStatus
@@ -66,7 +73,7 @@ class PetitionForm(FlaskForm):
         default="en",
     )
     goal = IntegerField(
-        _l("Goal"), default=1000, validators=[DataRequired(), NumberRange(1, 100_000_000)]
+        _l("Goal"), default=1000, validators=[InputRequired(), NumberRange(1, 100_000_000)]
     )
     opens_at = DateTimeLocalField(
         _l("Opens (UTC)"), format=DATETIME_FORMATS, validators=[Optional()]

@@ -126,7 +126,8 @@ def _flush_slug_safely() -> None:
 
 def create_petition(organisation: Organisation, data: PetitionInput) -> Petition:
     """A new draft petition of `organisation`; the public sees it only once opened."""
-    petition = Petition(organisation=organisation, status=PetitionStatus.DRAFT, slug="")
+    # By id, not relationship: the petition joins the session only once it is valid.
+    petition = Petition(organisation_id=organisation.id, status=PetitionStatus.DRAFT, slug="")
     _apply(petition, data)
     db.session.add(petition)
     _flush_slug_safely()
@@ -184,7 +185,10 @@ def _reorder(petition: Petition, moved: Recipient, order: int | None) -> None:
     others = [r for r in petition.recipients if r is not moved]
     others.sort(key=lambda r: r.position)
     index = len(others) if order is None else max(0, min(order - 1, len(others)))
-    ordered = [*others[:index], moved, *others[index:]]
+    _renumber(petition, [*others[:index], moved, *others[index:]])
+
+
+def _renumber(petition: Petition, ordered: list[Recipient]) -> None:
     for i, recipient in enumerate(ordered):
         recipient.position = -1 - i
     db.session.flush()
@@ -234,3 +238,5 @@ def remove_recipient(recipient: Recipient) -> None:
         raise StaffError("An open petition needs at least one recipient.")
     petition.recipients.remove(recipient)
     db.session.flush()
+    # Close the gap, so positions stay 0..n-1 and the "order" shown on the form is right.
+    _renumber(petition, sorted(petition.recipients, key=lambda r: r.position))
