@@ -96,7 +96,9 @@ def _invalidatable(
 class InvalidationPreview:
     count: int
     frozen_in_batches: int
-    until: datetime  # the search is pinned to this instant, so late arrivals are not swept up
+    # The search's upper bound, pinned no later than the preview, so the confirming POST
+    # cannot sweep up signatures that arrived after staff saw the count.
+    until: datetime
 
 
 def preview_invalidation(
@@ -118,7 +120,8 @@ def preview_invalidation(
             *([Signature.id.in_(ids or [-1])] if ids is not None else []),
         )
     )
-    return InvalidationPreview(count or 0, frozen or 0, now)
+    until = criteria.until if criteria is not None and criteria.until is not None else now
+    return InvalidationPreview(count or 0, frozen or 0, until)
 
 
 def _with_until(criteria: SignatureFilter, until: datetime) -> SignatureFilter:

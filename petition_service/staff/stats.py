@@ -39,6 +39,18 @@ class PetitionSummary:
             return 100
         return min(100, self.counts.confirmed * 100 // self.goal)
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "status": self.status.value,
+            "goal": self.goal,
+            "confirmed": self.counts.confirmed,
+            "pending": self.counts.pending,
+            "invalid": self.counts.invalid,
+            "withdrawn": self.counts.withdrawn,
+        }
+
 
 def counts_by_petition(petition_ids: list[int]) -> dict[int, Counts]:
     """One grouped query for many petitions (the dashboard), rather than one per petition."""
@@ -78,6 +90,12 @@ def petition_counts(petition: Petition) -> Counts:
         pending=counts.pending,
         invalid=counts.invalid,
         withdrawn=counts.withdrawn,
+    )
+
+
+def petition_summary(petition: Petition) -> PetitionSummary:
+    return PetitionSummary(
+        petition.slug, petition.title, petition.status, petition.goal, petition_counts(petition)
     )
 
 

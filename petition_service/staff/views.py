@@ -98,6 +98,8 @@ def logout():
 @bp.get("/")
 def dashboard():
     summaries = stats.petition_summaries(current_organisation().id)
+    if wants_json():
+        return jsonify([summary.as_json() for summary in summaries])
     return render_template("staff/dashboard.html", summaries=summaries)
 
 
@@ -130,7 +132,10 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
 
 @bp.get("/petitions/<slug>")
 def petition(slug: str):
-    return _render_petition(petition_for_staff(slug))
+    found = petition_for_staff(slug)
+    if wants_json():
+        return jsonify(stats.petition_summary(found).as_json())
+    return _render_petition(found)
 
 
 @bp.route("/petitions/new", methods=["GET", "POST"])
@@ -258,7 +263,6 @@ def signatures(slug: str):
         page=page,
         page_size=moderation.PAGE_SIZE,
         counts=stats.petition_counts(petition),
-        invalidate_form=InvalidateForm(formdata=None),
     ), (200 if valid else 422)
 
 

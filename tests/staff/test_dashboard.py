@@ -102,3 +102,29 @@ def test_chart_geometry():
     assert tallest.y >= chart.plot_top and tallest.y + tallest.height == chart.plot_bottom
     assert all(bar.height >= 0 for bar in chart.bars)
     assert datetime.now(UTC)  # charts take dates, never the clock
+
+
+def test_scripts_get_the_counts_as_json(app, member):
+    from petition_service.models import StaffUser
+    from tests.factories import make_api_token
+
+    petition = own_petition(app, member, goal=10)
+    _seed(app, petition.slug)
+    with app.app_context():
+        secret = make_api_token(db.session.get(StaffUser, member.user_id))
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
+    client = app.test_client()
+    listing = client.get("/staff/", headers=headers).json
+    expected = {
+        "slug": petition.slug,
+        "title": petition.title,
+        "status": "open",
+        "goal": 10,
+        "confirmed": 5,
+        "pending": 1,
+        "invalid": 1,
+        "withdrawn": 1,
+    }
+    assert listing == [expected]
+    assert client.get(f"/staff/petitions/{petition.slug}", headers=headers).json == expected
