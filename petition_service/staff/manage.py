@@ -147,6 +147,10 @@ TRANSITIONS: dict[str, tuple[frozenset[PetitionStatus], PetitionStatus]] = {
 }
 
 
+def allowed_actions(petition: Petition) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if petition.status in sources]
+
+
 def change_status(petition: Petition, action: str, update_message: str = "") -> None:
     """Open, close or declare victory; the update message is shown on the public page."""
     if action not in TRANSITIONS:

@@ -113,6 +113,10 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
     days = request.args.get("days", type=int)
     days = days if days in CHART_DAYS else CHART_DAYS[0]
     countries = stats.confirmed_by_country(petition.id)
+    status_form = status_form or StatusForm()
+    # Offer only the moves the petition can make from where it is now.
+    allowed = manage.allowed_actions(petition)
+    status_form.action.choices = [c for c in status_form.action.choices if c.value in allowed]
     return (
         render_template(
             "staff/petition.html",
@@ -123,7 +127,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             daily=daily_chart(stats.daily_confirmed(petition.id, days)),
             countries=horizontal_chart([(_country_name(c), n) for c, n in countries]),
             batches=stats.petition_batches(petition.id),
-            status_form=status_form or StatusForm(),
+            status_form=status_form,
             base_url=current_app.config["PUBLIC_BASE_URL"],
         ),
         code,

@@ -187,3 +187,12 @@ def test_edit_page_requires_csrf(app, member):
     response = member.client.post(f"/staff/petitions/{slug}/edit", data={**VALID, "slug": slug})
     assert response.status_code == 400
     assert page_token(member.client)
+
+
+def test_status_form_offers_only_possible_moves(app, member):
+    draft = own_petition(app, member, status=PetitionStatus.DRAFT).slug
+    html = member.client.get(f"/staff/petitions/{draft}").get_data(as_text=True)
+    assert '<option value="open"' in html and '<option value="close"' not in html
+    won = own_petition(app, member, status=PetitionStatus.VICTORY).slug
+    html = member.client.get(f"/staff/petitions/{won}").get_data(as_text=True)
+    assert 'id="status-title"' not in html
