@@ -70,6 +70,7 @@ def test_bulk_invalidation_previews_then_invalidates_and_the_count_drops(app, me
     html = preview.get_data(as_text=True)
     assert 'data-count="2"' in html and "2 signatures will be invalidated." in html
     assert "1 signature is already in a delivery batch" in html
+    assert "<li>Country (2 letters): US</li>" in html  # staff see what they are about to do
     # Nothing changes before the confirming POST.
     assert client.get(f"/api/v1/petitions/{slug}").json["signature_count"] == 5
 
