@@ -79,23 +79,28 @@ def create_app(
 
     app.add_template_filter(paragraphs)
 
-    # Importing the task modules registers their jobs and sweeps with the queue.
     from . import cli
-    from .mail import tasks as _mail_tasks  # noqa: F401
 
     cli.init_app(app)
+    _register_tasks()
     return app
+
+
+def _register_tasks() -> None:
+    # Importing a task module registers its jobs and periodic sweeps with the queue.
+    from .mail import tasks as _mail_tasks  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
-    from .extensions import csrf, db, limiter, mailman, migrate
+    from .extensions import csrf, db, limiter, login_manager, mailman, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     mailman.init_app(app)
+    login_manager.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -108,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from .mail.views import bp as mail_bp
     from .petitions.views import bp as petitions_bp
     from .signatures.views import bp as signatures_bp
+    from .staff.views import bp as staff_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
@@ -133,6 +139,10 @@ def _register_blueprints(app: Flask) -> None:
             }
         },
     )
+    # Staff requests authenticate by session (CSRF checked in the blueprint's own hook) or by
+    # bearer token (no CSRF: a browser never attaches one on its own); see staff/auth.py.
+    csrf.exempt(staff_bp)
+    app.register_blueprint(staff_bp)
 
 
 @event.listens_for(Engine, "connect")

@@ -118,6 +118,21 @@ def staff_token(email: str, name: str) -> None:
     click.echo(issued.secret)
 
 
+@staff_cli.command("revoke-token")
+@click.argument("prefix")
+def staff_revoke_token(prefix: str) -> None:
+    """Revoke an API token, named by the prefix shown on the staff tokens page."""
+    from .staff.service import StaffError, revoke_api_token_by_prefix
+
+    try:
+        token = revoke_api_token_by_prefix(prefix)
+    except StaffError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Revoked the token {token.prefix}… of {token.staff_user.email}.")
+    click.echo(token.prefix)
+
+
 @click.command("worker")
 @click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True)
 def worker(threads: int) -> None:

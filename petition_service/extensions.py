@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -39,3 +40,6 @@ csrf = CSRFProtect()
 # trusted only for the TRUSTED_PROXY_HOPS configured in create_app. Limits are declared
 # per route (signatures, api, staff); there is no blanket default.
 limiter = Limiter(key_func=get_remote_address)
+# Staff sessions; the staff blueprint decides what an anonymous request gets (a redirect
+# to the login page, or 401 for API clients), so no login_view is configured here.
+login_manager = LoginManager()

@@ -7,13 +7,19 @@ from typing import Any
 
 from petition_service.extensions import db
 from petition_service.models import (
+    Batch,
+    BatchMode,
+    BatchStatus,
     Organisation,
     Petition,
     PetitionStatus,
     Recipient,
     Signature,
     SignatureStatus,
+    StaffRole,
+    StaffUser,
 )
+from petition_service.staff.service import hash_password, issue_token_for
 
 _sequence = itertools.count(1)
 
@@ -106,3 +112,46 @@ def sign_petition(petition: Petition, email: str, **fields: Any) -> Signature:
     db.session.commit()
     kick()
     return db.session.get(Signature, result.signature_id)
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def make_staff_user(organisation: Organisation | None = None, **fields: Any) -> StaffUser:
+    number = next(_sequence)
+    password = fields.pop("password", STAFF_PASSWORD)
+    user = StaffUser(
+        **{
+            "organisation": organisation or make_organisation(),
+            "email": f"staff{number}@example.org",
+            "name": f"Staff {number}",
+            "password_hash": hash_password(password),
+            "role": StaffRole.ADMIN,
+            **fields,
+        }
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_api_token(user: StaffUser, name: str = "") -> str:
+    """A new token for `user`; returns the secret, as the CLI prints it."""
+    return issue_token_for(user, name).secret
+
+
+def make_batch(petition: Petition, **fields: Any) -> Batch:
+    batch = Batch(
+        **{
+            "petition": petition,
+            "mode": BatchMode.LETTERS,
+            "status": BatchStatus.DONE,
+            "signature_count": 0,
+            "progress_done": 0,
+            "progress_total": 0,
+            **fields,
+        }
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch

@@ -1,1 +1,6 @@
-"""Staff: accounts, tokens, dashboard and downloads."""
+"""Staff: login, tokens, dashboard, petition management, moderation, exports, batches.
+
+Every route of this blueprint runs behind `auth.authenticate_staff_request`, registered
+in views.py as the blueprint's first hook: it sets `g.staff_user` and `g.organisation` (or answers
+401 / redirects to the login page), and `scoping.py` reaches data only through them.
+"""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,7 +23,7 @@ class StaffRole(enum.StrEnum):
     STAFF = "staff"
 
 
-class StaffUser(db.Model):
+class StaffUser(UserMixin, db.Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +40,18 @@ class StaffUser(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="staff_user")
+
+    def get_id(self) -> str:
+        # The session names the user and a fingerprint of the password hash, so setting a
+        # new password ends every session opened with the old one.
+        return f"{self.id}:{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is StaffRole.ADMIN
 
 
 class ApiToken(db.Model):

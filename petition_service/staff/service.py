@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +16,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..petitions.models import Organisation
+from ..types import utcnow
 from .models import ApiToken, StaffRole, StaffUser
 
 _password_hasher = PasswordHasher()
@@ -33,6 +37,43 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _password_hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active staff member with this email and password, or None.
+
+    An unknown address costs the same argon2 work as a wrong password, so response times
+    do not tell an attacker which addresses have accounts.
+    """
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        verify_password(_decoy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if _password_hasher.check_needs_rehash(user.password_hash):
+        # Parameters were raised since this hash was made; upgrade it while we have the password.
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def user_for_session(session_id: str) -> StaffUser | None:
+    """The staff member a Flask-Login session id (`<id>:<fingerprint>`) names, if still valid."""
+    user_id, _, fingerprint = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(StaffUser, int(user_id))
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_fingerprint(), fingerprint):
+        return None
+    return user
 
 
 def create_organisation(slug: str, name: str, parent_slug: str | None = None) -> Organisation:
@@ -94,6 +135,11 @@ def issue_api_token(email: str, name: str = "") -> IssuedToken:
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is None:
         raise StaffError(f"no staff member with email {email!r}")
+    return issue_token_for(user, name)
+
+
+def issue_token_for(user: StaffUser, name: str = "") -> IssuedToken:
+    """A new token for `user`; the secret exists only in the returned value."""
     secret = "pst_" + secrets.token_urlsafe(32)
     token = ApiToken(
         staff_user=user, name=name, token_hash=token_digest(secret), prefix=secret[:12]
@@ -101,3 +147,54 @@ def issue_api_token(email: str, name: str = "") -> IssuedToken:
     db.session.add(token)
     db.session.flush()
     return IssuedToken(token=token, secret=secret)
+
+
+# Writing last_used_at on every API call would turn each read into a write.
+_LAST_USED_PRECISION = timedelta(minutes=5)
+
+
+def user_for_token(secret: str) -> StaffUser | None:
+    """The active staff member an API token belongs to; None if unknown or revoked."""
+    if not secret.startswith("pst_"):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    if token is None or token.revoked_at is not None or not token.staff_user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > _LAST_USED_PRECISION:
+        token.last_used_at = now
+        db.session.commit()
+    return token.staff_user
+
+
+def list_api_tokens(user: StaffUser) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.staff_user_id == user.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+        )
+    )
+
+
+def token_of_user(user: StaffUser, token_id: int) -> ApiToken | None:
+    return db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.staff_user_id == user.id)
+    )
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    """Revoke a token for good; revoking twice keeps the first time."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def revoke_api_token_by_prefix(prefix: str) -> ApiToken:
+    """For the CLI: the token whose shown prefix (e.g. `pst_AbCdEfGh`) is given."""
+    tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix.strip())))
+    if not tokens:
+        raise StaffError(f"no API token with prefix {prefix!r}")
+    if len(tokens) > 1:
+        raise StaffError(f"several tokens start with {prefix!r}; revoke them from the staff pages")
+    revoke_api_token(tokens[0])
+    return tokens[0]

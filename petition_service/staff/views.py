@@ -1,0 +1,399 @@
+"""Staff pages. Each view validates, calls one service function, commits once, responds.
+
+Authentication and the organisation are settled before any of these runs (see auth.py);
+every lookup goes through scoping.py, so another organisation's data is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import Conflict, Forbidden
+
+from ..errors import wants_json
+from ..extensions import db, limiter
+from ..petitions.models import Petition
+from ..petitions.service import count_cache
+from . import auth, batches, exports, manage, moderation, service, stats
+from .charts import daily_chart, horizontal_chart
+from .forms import (
+    DeliveryForm,
+    InvalidateForm,
+    LoginForm,
+    PetitionForm,
+    PlainForm,
+    RecipientForm,
+    SearchForm,
+    StatusForm,
+    TokenForm,
+)
+from .scoping import (
+    batch_for_staff,
+    current_organisation,
+    current_staff_user,
+    petition_for_staff,
+    recipient_for_staff,
+    token_for_staff,
+)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+# First hooks of the blueprint: no staff route runs before authentication has set
+# g.staff_user and g.organisation, which scoping.py filters every query by.
+bp.before_request(auth.authenticate_staff_request)
+bp.after_request(auth.keep_token_requests_stateless)
+
+CHART_DAYS = (30, 60)
+
+
+def _require_admin() -> None:
+    if not current_staff_user().is_admin:
+        raise Forbidden(_("Only an administrator of your organisation can do this."))
+
+
+def _see_other(endpoint: str, **values: object) -> Response:
+    return redirect(url_for(endpoint, **values), 303)
+
+
+# --- login ---------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(auth.login_limit_per_address, methods=["POST"])
+@limiter.limit(
+    auth.login_limit_per_email,
+    key_func=auth.login_email_key,
+    methods=["POST"],
+    # Only failures count against an account, so its owner is never locked out by success.
+    deduct_when=lambda response: response.status_code != 303,
+)
+def login():
+    if request.method == "GET" and current_user.is_authenticated:
+        return _see_other("staff.dashboard")
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            db.session.commit()
+            return redirect(auth.safe_next(request.args.get("next")), 303)
+        form.form_errors.append(_("Wrong email or password."))
+    return render_template("staff/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return _see_other("staff.login")
+
+
+# --- dashboard and petitions ---------------------------------------------------------
+
+
+@bp.get("/")
+def dashboard():
+    summaries = stats.petition_summaries(current_organisation().id)
+    if wants_json():
+        return jsonify([summary.as_json() for summary in summaries])
+    return render_template("staff/dashboard.html", summaries=summaries)
+
+
+def _country_name(code: str) -> str:
+    if not code:
+        return _("Other countries")
+    return get_locale().territories.get(code, code)
+
+
+def _render_petition(petition: Petition, status_form: StatusForm | None = None, code: int = 200):
+    days = request.args.get("days", type=int)
+    days = days if days in CHART_DAYS else CHART_DAYS[0]
+    countries = stats.confirmed_by_country(petition.id)
+    status_form = status_form or StatusForm()
+    # Offer only the moves the petition can make from where it is now.
+    allowed = manage.allowed_actions(petition)
+    status_form.action.choices = [c for c in status_form.action.choices if c.value in allowed]
+    return (
+        render_template(
+            "staff/petition.html",
+            petition=petition,
+            counts=stats.petition_counts(petition),
+            days=days,
+            chart_days=CHART_DAYS,
+            daily=daily_chart(stats.daily_confirmed(petition.id, days)),
+            countries=horizontal_chart([(_country_name(c), n) for c, n in countries]),
+            batches=stats.petition_batches(petition.id),
+            status_form=status_form,
+            base_url=current_app.config["PUBLIC_BASE_URL"],
+        ),
+        code,
+    )
+
+
+@bp.get("/petitions/<slug>")
+def petition(slug: str):
+    found = petition_for_staff(slug)
+    if wants_json():
+        return jsonify(stats.petition_summary(found).as_json())
+    return _render_petition(found)
+
+
+@bp.route("/petitions/new", methods=["GET", "POST"])
+def petition_new():
+    _require_admin()
+    form = PetitionForm()
+    if form.validate_on_submit():
+        try:
+            created = manage.create_petition(current_organisation(), form.to_input())
+        except manage.FieldError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The petition was created as a draft."))
+            return _see_other("staff.petition", slug=created.slug)
+    code = 422 if form.errors else 200
+    return render_template("staff/petition_form.html", form=form, petition=None), code
+
+
+@bp.route("/petitions/<slug>/edit", methods=["GET", "POST"])
+def petition_edit(slug: str):
+    petition = petition_for_staff(slug)
+    _require_admin()
+    form = PetitionForm() if request.method == "POST" else PetitionForm.for_petition(petition)
+    if form.validate_on_submit():
+        try:
+            manage.update_petition(petition, form.to_input())
+        except manage.FieldError as exc:
+            db.session.rollback()
+            petition = petition_for_staff(slug)
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Your changes were saved."))
+            return _see_other("staff.petition", slug=petition.slug)
+    code = 422 if form.errors else 200
+    return render_template("staff/petition_form.html", form=form, petition=petition), code
+
+
+@bp.post("/petitions/<slug>/status")
+def petition_status(slug: str):
+    petition = petition_for_staff(slug)
+    _require_admin()
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            manage.change_status(petition, form.action.data, form.update_message.data or "")
+        except manage.FieldError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        except service.StaffError as exc:
+            raise Conflict(str(exc)) from exc
+        else:
+            db.session.commit()
+            count_cache.clear()
+            flash(_("The petition is now %(status)s.", status=petition.status.value))
+            return _see_other("staff.petition", slug=petition.slug)
+    return _render_petition(petition, form, 422)
+
+
+# --- recipients ----------------------------------------------------------------------
+
+
+@bp.route("/petitions/<slug>/recipients/new", methods=["GET", "POST"])
+def recipient_new(slug: str):
+    petition = petition_for_staff(slug)
+    _require_admin()
+    form = RecipientForm()
+    if form.validate_on_submit():
+        manage.add_recipient(petition, form.to_input())
+        db.session.commit()
+        return _see_other("staff.petition_edit", slug=petition.slug)
+    code = 422 if form.errors else 200
+    return render_template(
+        "staff/recipient_form.html", form=form, petition=petition, recipient=None
+    ), code
+
+
+@bp.route("/petitions/<slug>/recipients/<int:recipient_id>/edit", methods=["GET", "POST"])
+def recipient_edit(slug: str, recipient_id: int):
+    recipient = recipient_for_staff(slug, recipient_id)
+    _require_admin()
+    if request.method == "POST":
+        form = RecipientForm()
+    else:
+        form = RecipientForm(obj=recipient)
+        form.order.data = recipient.petition.recipients.index(recipient) + 1
+    if form.validate_on_submit():
+        manage.update_recipient(recipient, form.to_input())
+        db.session.commit()
+        return _see_other("staff.petition_edit", slug=slug)
+    code = 422 if form.errors else 200
+    return render_template(
+        "staff/recipient_form.html", form=form, petition=recipient.petition, recipient=recipient
+    ), code
+
+
+@bp.post("/petitions/<slug>/recipients/<int:recipient_id>/delete")
+def recipient_delete(slug: str, recipient_id: int):
+    recipient = recipient_for_staff(slug, recipient_id)
+    _require_admin()
+    if PlainForm().validate_on_submit():
+        try:
+            manage.remove_recipient(recipient)
+        except service.StaffError as exc:
+            raise Conflict(str(exc)) from exc
+        db.session.commit()
+    return _see_other("staff.petition_edit", slug=slug)
+
+
+# --- moderation and export -----------------------------------------------------------
+
+
+@bp.get("/petitions/<slug>/signatures")
+def signatures(slug: str):
+    petition = petition_for_staff(slug)
+    form = SearchForm(formdata=request.args)
+    page = max(request.args.get("page", 1, type=int), 1)
+    valid = form.validate()
+    result = moderation.search_signatures(petition, form.criteria(), page) if valid else None
+    return render_template(
+        "staff/signatures.html",
+        petition=petition,
+        form=form,
+        result=result,
+        page=page,
+        page_size=moderation.PAGE_SIZE,
+        counts=stats.petition_counts(petition),
+    ), (200 if valid else 422)
+
+
+@bp.post("/petitions/<slug>/signatures/invalidate")
+def signatures_invalidate(slug: str):
+    petition = petition_for_staff(slug)
+    form = InvalidateForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "staff/invalidate.html", petition=petition, form=form, preview=None
+        ), 422
+    criteria, ids = form.selection()
+    if criteria is not None and criteria.is_empty():
+        form.scope.errors.append(_("Narrow the search before invalidating all matches."))
+        return render_template(
+            "staff/invalidate.html", petition=petition, form=form, preview=None
+        ), 422
+    if form.confirm.data != "yes":
+        preview = moderation.preview_invalidation(petition, criteria, ids)
+        return render_template(
+            "staff/invalidate.html", petition=petition, form=form, preview=preview
+        )
+    changed = moderation.invalidate_signatures(petition, form.reason.data or "", criteria, ids)
+    db.session.commit()
+    # The public count is cached per process for a few seconds; this process forgets it now.
+    count_cache.clear()
+    flash(_("%(n)s signatures were invalidated.", n=changed))
+    return _see_other("staff.signatures", slug=petition.slug)
+
+
+@bp.get("/petitions/<slug>/signatures.csv")
+def signatures_csv(slug: str):
+    petition = petition_for_staff(slug)
+    return Response(
+        stream_with_context(exports.signature_csv(petition.id)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{exports.csv_filename(petition)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- batches -------------------------------------------------------------------------
+
+
+@bp.get("/batches/<int:batch_id>")
+def batch(batch_id: int):
+    found = batch_for_staff(batch_id)
+    if wants_json():
+        return jsonify(batches.batch_progress(found))
+    return render_template(
+        "staff/batch.html",
+        batch=found,
+        in_progress=found.status in batches.IN_PROGRESS,
+        delivered_by=batches.batch_delivered_by(found),
+        form=DeliveryForm(),
+    )
+
+
+@bp.post("/batches/<int:batch_id>/delivered")
+def batch_delivered(batch_id: int):
+    found = batch_for_staff(batch_id)
+    form = DeliveryForm()
+    if not form.validate_on_submit():
+        if wants_json():
+            return jsonify({"errors": form.errors}), 422
+        return render_template(
+            "staff/batch.html",
+            batch=found,
+            in_progress=found.status in batches.IN_PROGRESS,
+            delivered_by=None,
+            form=form,
+        ), 422
+    try:
+        batches.mark_delivered(
+            found,
+            form.delivered_on.data,
+            form.channel.data,
+            form.note.data or "",
+            current_staff_user(),
+        )
+    except service.StaffError as exc:
+        raise Conflict(str(exc)) from exc
+    db.session.commit()
+    if wants_json():
+        return jsonify(batches.delivery_record(found))
+    flash(_("The delivery was recorded."))
+    return _see_other("staff.batch", batch_id=found.id)
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens():
+    form = TokenForm()
+    issued = None
+    if form.validate_on_submit():
+        issued = service.issue_token_for(current_staff_user(), form.name.data or "")
+        db.session.commit()
+    response = Response(
+        render_template(
+            "staff/tokens.html",
+            form=form,
+            issued=issued,
+            tokens=service.list_api_tokens(current_staff_user()),
+            revoke_form=PlainForm(),
+        )
+    )
+    # The new secret is on this page only: no cache may keep a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def token_revoke(token_id: int):
+    token = token_for_staff(token_id)
+    if PlainForm().validate_on_submit():
+        service.revoke_api_token(token)
+        db.session.commit()
+        flash(_("The token was revoked."))
+    return _see_other("staff.tokens")

@@ -1,0 +1,138 @@
+"""No staff route may show or change another organisation's petitions, recipients, batches
+or tokens. The routes are taken from the URL map, so a route added later is tested too."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from petition_service.extensions import db
+from petition_service.models import (
+    ApiToken,
+    Batch,
+    Petition,
+    Recipient,
+    Signature,
+    StaffUser,
+)
+from tests.factories import (
+    make_api_token,
+    make_batch,
+    make_petition,
+    make_signature,
+    make_staff_user,
+)
+from tests.staff.conftest import own_petition, page_token
+
+# Routes without URL arguments name nothing of another organisation: they are reviewed here.
+ROUTES_WITHOUT_ARGUMENTS = {
+    "staff.login",
+    "staff.logout",
+    "staff.dashboard",
+    "staff.petition_new",
+    "staff.tokens",
+}
+
+
+def _foreign_objects(app) -> dict[str, object]:
+    """A petition (with a recipient, a signature and a batch) and a token of another org."""
+    with app.app_context():
+        petition = make_petition(title="Someone else's petition")
+        make_signature(petition)
+        batch = make_batch(petition)
+        other_user = make_staff_user(petition.organisation)
+        make_api_token(other_user)
+        db.session.commit()
+        return {
+            "slug": petition.slug,
+            "recipient_id": petition.recipients[0].id,
+            "batch_id": batch.id,
+            "token_id": db.session.scalar(select(ApiToken.id)),
+        }
+
+
+def _staff_rules(app):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("staff.")]
+    assert rules, "the staff blueprint has no routes"
+    return rules
+
+
+def _snapshot(app):
+    with app.app_context():
+        return [
+            [(p.title, p.status, p.slug, p.goal) for p in db.session.scalars(select(Petition))],
+            [(r.name, r.position) for r in db.session.scalars(select(Recipient))],
+            [(s.status, s.invalid_reason) for s in db.session.scalars(select(Signature))],
+            [(b.delivered_at, b.status) for b in db.session.scalars(select(Batch))],
+            [t.revoked_at for t in db.session.scalars(select(ApiToken))],
+        ]
+
+
+def test_the_reviewed_list_matches_the_routes_without_arguments(app):
+    without = {rule.endpoint for rule in _staff_rules(app) if not rule.arguments}
+    assert without == ROUTES_WITHOUT_ARGUMENTS
+
+
+@pytest.mark.parametrize("auth", ["session", "token"])
+def test_every_staff_route_is_404_for_another_organisations_objects(app, member, auth):
+    foreign = _foreign_objects(app)
+    with app.app_context():
+        bearer = make_api_token(db.session.get(StaffUser, member.user_id))
+        db.session.commit()
+    before = _snapshot(app)
+    # A valid form for every POST, so only scoping can be the reason for a refusal.
+    form = {
+        "title": "Taken over",
+        "slug": foreign["slug"],
+        "goal": "5",
+        "language": "en",
+        "name": "Intruder",
+        "action": "close",
+        "update_message": "x",
+        "scope": "selected",
+        "ids": "1",
+        "confirm": "yes",
+        "delivered_on": "2020-01-01",
+        "channel": "post",
+    }
+    checked = []
+    for rule in _staff_rules(app):
+        if not rule.arguments:
+            continue
+        values = {name: foreign[name] for name in rule.arguments}
+        url = rule.build(values)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            headers = {}
+            data = dict(form)
+            if auth == "token":
+                headers["Authorization"] = f"Bearer {bearer}"
+            elif method == "POST":
+                data["csrf_token"] = page_token(member.client)
+            response = member.client.open(url, method=method, data=data, headers=headers)
+            assert response.status_code == 404, (method, url, response.get_data(as_text=True))
+            checked.append((method, rule.endpoint))
+    assert {endpoint for _, endpoint in checked} >= {
+        "staff.petition",
+        "staff.signatures_csv",
+        "staff.batch",
+        "staff.batch_delivered",
+        "staff.signatures_invalidate",
+        "staff.recipient_edit",
+        "staff.token_revoke",
+    }
+    assert _snapshot(app) == before
+
+
+def test_own_petition_with_another_petitions_recipient_is_404(app, member):
+    foreign = _foreign_objects(app)
+    slug = own_petition(app, member).slug
+    url = f"/staff/petitions/{slug}/recipients/{foreign['recipient_id']}/edit"
+    assert member.client.get(url).status_code == 404
+
+
+def test_dashboard_lists_only_the_members_own_petitions(app, member):
+    _foreign_objects(app)
+    own_petition(app, member, title="Our own petition")
+    html = member.client.get("/staff/").get_data(as_text=True)
+    assert "Our own petition" in html
+    assert "Someone else" not in html
