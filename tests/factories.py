@@ -7,6 +7,9 @@ from typing import Any
 
 from petition_service.extensions import db
 from petition_service.models import (
+    Batch,
+    BatchMode,
+    BatchStatus,
     Organisation,
     Petition,
     PetitionStatus,
@@ -78,3 +81,19 @@ def make_signature(petition: Petition, **fields: Any) -> Signature:
     db.session.add(signature)
     db.session.flush()
     return signature
+
+
+def make_batch(petition: Petition, **fields: Any) -> Batch:
+    """A batch row as it stands after a freeze, without freezing anything (for sweeps)."""
+    batch = Batch(
+        **{
+            "petition": petition,
+            "mode": BatchMode.LETTERS,
+            "status": BatchStatus.QUEUED,
+            "snapshot": {},
+            **fields,
+        }
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch

@@ -260,8 +260,10 @@ def _signer_stream(batch_id: int, language: str) -> Callable[[], Iterator[Signer
             .where(Signature.batch_id == batch_id)
             .order_by(Signature.id)
         )
-        with db.engine.connect() as connection:
-            result = connection.execution_options(yield_per=STREAM_CHUNK).execute(query)
+        with (
+            db.engine.connect() as connection,
+            connection.execution_options(yield_per=STREAM_CHUNK).execute(query) as result,
+        ):
             for number, row in enumerate(result, start=1):
                 code = row.country
                 country = countries.get(code)
@@ -362,10 +364,15 @@ def _render_files(plan: _Plan, progress: ProgressCallback | None) -> list[BatchD
     with contextlib.ExitStack() as stack:
         # Each writer renames its file into place only if the whole render succeeds.
         outs = [stack.enter_context(storage.writer(plan.batch_id, name)) for name in names]
+        # Closed here if the render stops early, so the server-side cursor and its
+        # connection are released at once rather than whenever the generator is collected.
+        signers = stack.enter_context(
+            contextlib.closing(_signer_stream(plan.batch_id, plan.country_language)())
+        )
         results = render_batch_pdfs(
             plan.context,
             plan.recipients,
-            _signer_stream(plan.batch_id, plan.country_language),
+            signers,
             plan.total,
             plan.mode,
             outs,
