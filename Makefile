@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: install run test lint syscheck translations clean
+.PHONY: install run test lint syscheck translations bench clean
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Batch rendering benchmark (see BENCHMARKS.md); bounded so a regression cannot hang CI.
+bench: install
+	timeout 1200 $(BIN)/python bench/batch_render.py $(BENCH_ARGS)
 
 # After changing user-facing text: extract it, merge it into the catalogs, translate the
 # new entries in petition_service/translations/vi/LC_MESSAGES/messages.po, run again.

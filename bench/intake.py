@@ -140,8 +140,8 @@ def run_service(seconds: int, database_url: str | None, redis_url: str | None, l
             before = count_signatures(url)
             healthz = wrk(f"{base}/healthz", "get.lua", max(10, seconds // 3))
             count = wrk(f"{base}/api/v1/petitions/{SLUG}/count", "get.lua", max(10, seconds // 3))
-            sign = wrk(f"{base}/api/v1/petitions/{SLUG}/signatures", "sign.lua", seconds,
-                       token, f"/api/v1/petitions/{SLUG}/signatures", uuid.uuid4().hex[:6])  # fmt: skip
+            path = f"/api/v1/petitions/{SLUG}/signatures"
+            sign = wrk(f"{base}{path}", "sign.lua", seconds, token, path, uuid.uuid4().hex[:6])
             time.sleep(1)
             stored = count_signatures(url) - before
         finally:
@@ -195,11 +195,12 @@ def main() -> None:
             url = fresh_postgres(options.postgres) if database else None
             result = run_service(options.seconds, url, redis_url, log)
             results[name].append(result)
-            print(f"run {run + 1} {name}: sign {result['sign']['rps']:.0f}/s "
-                  f"p99 {result['sign']['p99_ms']:.1f} ms non2xx {result['sign']['non2xx']} "
-                  f"errors {result['sign']['errors']} stored {result['stored']}/{result['accepted']}"
-                  f" | healthz {result['healthz']['rps']:.0f}/s | count "
-                  f"{result['count']['rps']:.0f}/s", flush=True)  # fmt: skip
+            sign = result["sign"]
+            print(f"run {run + 1} {name}: sign {sign['rps']:.0f}/s p99 {sign['p99_ms']:.1f} ms "
+                  f"5xx {sign['status_5xx']} 429 {sign['status_429']} errors {sign['errors']} "
+                  f"stored {result['stored']}/{result['accepted']} | healthz "
+                  f"{result['healthz']['rps']:.0f}/s | count {result['count']['rps']:.0f}/s",
+                  flush=True)  # fmt: skip
         if not options.skip_naive:
             naive = run_naive(options.seconds, log)
             results["naive"].append(naive)
@@ -220,7 +221,8 @@ def main() -> None:
             count_ratio = statistics.median(r["count"]["rps"] / r["healthz"]["rps"] for r in runs)
             line += f"  count {count:7.0f}/s  count/healthz {count_ratio:4.2f}"
         lost = sum(r["accepted"] - r["stored"] for r in runs)
-        line += f"  5xx/errors {sum(r['sign']['errors'] for r in runs)}  lost {lost}"
+        failures = sum(r["sign"].get("status_5xx", 0) + r["sign"]["errors"] for r in runs)
+        line += f"  5xx+socket errors {failures}  lost {lost}"
         print(line)
     (results_dir / "intake.json").write_text(json.dumps(results, indent=1))
 

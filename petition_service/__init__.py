@@ -74,7 +74,7 @@ def create_app(
     errors.init_app(app)
     security.init_app(app)
     jobs.init_app(app)
-
+    from .letters import batches  # noqa: F401  (registers the render job and its sweep)
     from .text import paragraphs
 
     app.add_template_filter(paragraphs)

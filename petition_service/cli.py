@@ -9,16 +9,18 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from .extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 org_cli = AppGroup("org", help="Campaign organisations.")
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
+batch_cli = AppGroup("batch", help="Delivery batches: signed PDF letters for the recipients.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo_cli, org_cli, staff_cli):
+    for group in (demo_cli, org_cli, staff_cli, batch_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker)
 
@@ -131,6 +133,122 @@ def staff_revoke_token(prefix: str) -> None:
     db.session.commit()
     click.echo(f"Revoked the token {token.prefix}… of {token.staff_user.email}.")
     click.echo(token.prefix)
+
+
+def _render_with_progress_bar(batch_id: int, total: int) -> None:
+    """Render in this process with a progress bar on stderr (stdout stays for the id)."""
+    from .letters.batches import render_batch
+
+    with click.progressbar(length=total, label="Rendering", file=sys.stderr, show_pos=True) as bar:
+        shown = 0
+
+        def advance(done: int, _total: int) -> None:
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
+
+        render_batch(batch_id, progress=advance)
+
+
+@batch_cli.command("create")
+@click.argument("slug")
+@click.option(
+    "--mode",
+    type=click.Choice(["letters", "annex"]),
+    default="letters",
+    show_default=True,
+    help="letters: one page per signer; annex: the letter once, then a table of signers.",
+)
+def batch_create(slug: str, mode: str) -> None:
+    """Freeze every confirmed signature not yet in a batch, render it; prints the batch id."""
+    from .letters.batches import BatchError, freeze_batch
+    from .petitions.models import Petition
+
+    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    if petition is None:
+        _fail(f"no petition {slug!r}")
+    try:
+        batch = freeze_batch(petition, mode)
+    except BatchError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    batch_id, total = batch.id, batch.signature_count
+    click.echo(f"Batch {batch_id}: {total} signatures frozen ({mode}).", err=True)
+    try:
+        _render_with_progress_bar(batch_id, total)
+    except Exception as exc:
+        _fail(
+            f"rendering batch {batch_id} failed ({exc}); retry with: flask batch render {batch_id}"
+        )
+    click.echo(f"Rendered batch {batch_id} into {_batch_folder(batch_id)}.")
+    click.echo(batch_id)
+
+
+@batch_cli.command("render")
+@click.argument("batch_id", type=int)
+def batch_render(batch_id: int) -> None:
+    """Render a batch again (after a failure); a done batch is left as it is."""
+    from .letters.batches import render_batch
+    from .letters.models import Batch
+
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        _fail(f"no batch {batch_id}")
+    try:
+        _render_with_progress_bar(batch_id, batch.signature_count)
+    except Exception as exc:
+        _fail(f"rendering batch {batch_id} failed: {exc}")
+    batch = render_batch(batch_id)
+    click.echo(f"Batch {batch_id} is {batch.status.value}.")
+    click.echo(batch_id)
+
+
+def _batch_folder(batch_id: int) -> Path:
+    from .letters.storage import batch_storage
+
+    return batch_storage().folder(batch_id)
+
+
+@batch_cli.command("export")
+@click.argument("batch_id", type=int)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the PDFs and manifest.json into (created if missing).",
+)
+def batch_export(batch_id: int, out_dir: Path) -> None:
+    """Write a batch's PDFs and manifest.json into a folder."""
+    from .letters.batches import BatchError, export_batch
+    from .letters.models import Batch
+    from .letters.storage import StorageError
+
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        _fail(f"no batch {batch_id}")
+    try:
+        written = export_batch(batch, out_dir)
+    except (BatchError, StorageError) as exc:
+        _fail(str(exc))
+    for path in written:
+        click.echo(str(path))
+
+
+@batch_cli.command("verify")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def batch_verify(path: Path) -> None:
+    """Check a batch folder: manifest, hashes, page counts and PDF signatures (offline)."""
+    from .letters.batches import signing_files
+    from .letters.verify import verify_batch_folder
+
+    _key, cert = signing_files()
+    problems = verify_batch_folder(path, cert)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        _fail(f"{path} is NOT intact ({len(problems)} problems)")
+    click.echo(f"{path}: intact, every signature valid against {cert}.")
 
 
 @click.command("worker")

@@ -141,11 +141,13 @@ def make_api_token(user: StaffUser, name: str = "") -> str:
 
 
 def make_batch(petition: Petition, **fields: Any) -> Batch:
+    """A batch row without freezing or rendering anything (for sweeps and staff pages)."""
     batch = Batch(
         **{
             "petition": petition,
             "mode": BatchMode.LETTERS,
             "status": BatchStatus.DONE,
+            "snapshot": {},
             "signature_count": 0,
             "progress_done": 0,
             "progress_total": 0,

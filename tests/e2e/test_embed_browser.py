@@ -88,7 +88,9 @@ def service(tmp_path_factory):
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # The letters tests empty fontconfig for this process; the browser needs real fonts.
+        env = {key: value for key, value in os.environ.items() if key != "FONTCONFIG_FILE"}
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
         yield browser
         browser.close()
 
@@ -117,10 +119,11 @@ def test_a_person_signs_in_the_embedded_iframe(service, browser):
         page.goto(f"http://localhost:{host_port}/")
         frame = page.frame_locator("#petition iframe")
         frame.locator("#sign-name").fill("Nguyễn Thị Hoa")
-        # The iframe grew to its content (the loader's minimum is 360 px).
-        page.wait_for_timeout(300)
-        height = page.eval_on_selector("#petition iframe", "f => f.getBoundingClientRect().height")
-        assert height > 420
+        # The iframe grows to its content (the loader's minimum is 360 px).
+        page.wait_for_function(
+            "document.querySelector('#petition iframe').getBoundingClientRect().height > 420",
+            timeout=10_000,
+        )
 
         frame.locator("#sign-email").fill("hoa.e2e@example.org")
         frame.locator("#sign-country").select_option("VN")
@@ -129,7 +132,7 @@ def test_a_person_signs_in_the_embedded_iframe(service, browser):
         page.wait_for_timeout(1200)  # a person takes a moment; the time trap wants >= 1 s here
         frame.locator("button[type=submit]").click()
         frame.get_by_text("One more step").wait_for(timeout=10_000)
-        page.wait_for_timeout(300)
+        page.wait_for_function("window.signedEvents.length > 0", timeout=10_000)
         assert page.evaluate("window.signedEvents") == [slug]
         # Nothing in the flow set a cookie, so blocking third-party cookies cannot break it.
         assert context.cookies() == []

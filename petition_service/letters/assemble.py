@@ -1,0 +1,688 @@
+"""Assembling a batch's PDFs: one per recipient, the signers streamed once.
+
+Pipeline (see NOTES.md):
+1. WeasyPrint lays out each recipient's letter once (``render.render_letter``).
+2. Each letter page is imported into a streaming writer as a Form XObject.
+3. The signers are iterated ONCE.  The per-signer content (letters mode: the
+   signature stamp and footer; annex mode: a page of table rows) is built once
+   and written to every recipient's PDF, because it does not depend on the
+   recipient: pages refer to the letter as ``/L0``, which is a different
+   object in each file.
+4. Packaged fonts are subset once to the characters actually used and
+   embedded in every file.
+5. Each file is signed (pyHanko, incremental update in place) and copied to
+   the caller's output stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import shutil
+import tempfile
+import zlib
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from . import layout as L
+from .context import (
+    LetterContext,
+    LetterRecipient,
+    ProgressFn,
+    RenderResult,
+    SignerCountMismatch,
+    SignerSource,
+)
+from .fonts import FontMetrics, metrics, sanitize, subset_font
+from .pdfwriter import EmbeddedFont, PdfWriter, fmt, import_pages_as_forms, pdf_string
+
+FONT_RES = {"serif": b"F1", "serif-bold": b"F2", "sans": b"F3", "sans-bold": b"F4"}
+KIDS_PER_NODE = 100
+MEDIABOX = b"[0 0 %s %s]" % (fmt(L.PAGE_W).encode(), fmt(L.PAGE_H).encode())
+TEXT_GRAY = b"0.067 g"
+
+
+@dataclass(frozen=True)
+class SigningConfig:
+    key_pem_path: str
+    cert_pem_path: str
+    reason: str | None = None
+    location: str | None = None
+
+
+class _Fonts:
+    """Tracks which characters are drawn with which packaged font."""
+
+    def __init__(self):
+        self.m: dict[str, FontMetrics] = {k: metrics(k) for k in FONT_RES}
+        self.used: dict[str, set] = {k: set() for k in FONT_RES}
+
+    def show(self, key: str, text: str) -> bytes:
+        self.used[key].update(text)
+        return self.m[key].encode(text).encode("ascii")
+
+
+def _wrap(text: str, m: FontMetrics, size: float, width: float) -> list[str]:
+    if m.width(text, size) <= width:
+        return [text]
+    lines: list[str] = []
+    cur = ""
+    for word in text.split(" "):
+        cand = f"{cur} {word}" if cur else word
+        if m.width(cand, size) <= width:
+            cur = cand
+            continue
+        if cur:
+            lines.append(cur)
+        # Break a single over-long word by characters.
+        while m.width(word, size) > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and m.width(word[:cut], size) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        cur = word
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+def _ellipsize(text: str, m: FontMetrics, size: float, width: float) -> str:
+    if m.width(text, size) <= width:
+        return text
+    while text and m.width(text + "…", size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _overflow_cell(
+    m: FontMetrics,
+    text: str,
+    width: float,
+    avail: float,
+    x: float,
+    baseline: float,
+    row_bottom: float,
+    size: float,
+) -> str:
+    """Ops for a table cell whose text is wider than the cell (rare path).
+
+    Never truncates: first compress horizontally down to MIN_HSCALE, then
+    split over two smaller lines inside the row, then compress further.
+    """
+    enc = m.encode
+    h = avail / width
+    min_h = L.MIN_HSCALE / 100
+    if h >= min_h:
+        return f" {h:.4f} 0 0 1 {x:.2f} {baseline:.2f} Tm <{enc(text)}> Tj"
+    # Two lines at a smaller size; split at the space that best balances them.
+    s2 = size * 0.68
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: max(m.width(text[:i], s2), m.width(text[i + 1 :], s2)))
+        parts = [text[:cut], text[cut + 1 :]]
+    else:
+        mid = len(text) // 2
+        parts = [text[:mid], text[mid:]]
+    ops = []
+    ys = (row_bottom + 8.4, row_bottom + 2.2)
+    for part, y in zip(parts, ys, strict=False):
+        w = m.width(part, s2)
+        hs = min(1.0, avail / w) if w else 1.0
+        vs = 1.0 if hs >= min_h else max(hs / min_h, 0.3)
+        ops.append(
+            f" {hs * s2 / size:.4f} 0 0 {vs * s2 / size:.4f} {x:.2f} {y:.2f} Tm <{enc(part)}> Tj"
+        )
+    return "".join(ops)
+
+
+def _source_iter(signers: SignerSource):
+    return iter(signers()) if callable(signers) else iter(signers)
+
+
+class _Doc:
+    """One recipient's output PDF under construction."""
+
+    def __init__(self, fp, letter, lang: str):
+        self.fp = fp
+        self.letter = letter
+        self.w = PdfWriter(fp)
+        base = self.w.reserve(5)
+        self.catalog = base
+        self.pages_root, self.resources, self.info, self.footer = (
+            base + 1,
+            base + 2,
+            base + 3,
+            base + 4,
+        )
+        self.letter_forms = import_pages_as_forms(self.w, letter.pdf)
+        self.page_nums = array("q")
+        self.lang = lang
+
+    def start_pages(self, n_pages: int) -> None:
+        self.n_pages = n_pages
+        self.n_nodes = -(-n_pages // KIDS_PER_NODE)
+        self.node_base = self.w.reserve(self.n_nodes)
+
+    def add_page(self, content_nums: bytes) -> int:
+        w = self.w
+        num = w.reserve()
+        idx = len(self.page_nums)
+        self.page_nums.append(num)
+        w.obj(
+            num,
+            b"<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %s>>"
+            % (self.node_base + idx // KIDS_PER_NODE, MEDIABOX, self.resources, content_nums),
+        )
+        return idx
+
+
+class BatchRenderer:
+    def __init__(
+        self, ctx: LetterContext, recipients: Sequence[LetterRecipient], total: int, mode: str
+    ):
+        if mode not in ("letters", "annex"):
+            raise ValueError(f"mode must be 'letters' or 'annex', not {mode!r}")
+        if total < 1:
+            raise ValueError("a batch needs at least one signer")
+        if not recipients:
+            raise ValueError("a batch needs at least one recipient")
+        self.ctx, self.recipients, self.total, self.mode = ctx, list(recipients), total, mode
+        self.lang = ctx.language
+        self.labels = L.LABELS[self.lang]
+        self.fonts = _Fonts()
+        self.degraded_names: list[str] = []
+        self.degraded_ctx: list[str] = []
+        self._date_cache: dict = {}
+
+    # ---------------------------------------------------------------- footer
+    def _footer_form(self) -> bytes:
+        f = self.fonts
+        ms = f.m["sans"]
+        size = L.FOOTER_SIZE
+        x0, x1 = L.MARGIN_LEFT, L.PAGE_W - L.MARGIN_RIGHT
+        org, bad1 = sanitize(self.ctx.organisation)
+        title, bad2 = sanitize(self.ctx.petition_title)
+        batch, bad3 = sanitize(self.labels["batch"].format(id=self.ctx.batch_id))
+        for bad, field in ((bad1, "organisation"), (bad2, "petition_title"), (bad3, "batch_id")):
+            if bad and field not in self.degraded_ctx:
+                self.degraded_ctx.append(field)
+        issued = self.labels["issued"].format(date=L.format_date(self.ctx.issued_on, self.lang))
+        widest_page = self.labels["page"].format(x=self.total + 10, y=self.total + 10)
+        room = L.TEXT_W - ms.width(widest_page, size) - 12
+        line1 = _ellipsize(f"{org} · {title}", ms, size, room)
+        room2 = L.TEXT_W - ms.width(issued, size) - 12
+        batch = _ellipsize(batch, ms, size, room2)
+        bx = x1 - ms.width(batch, size)
+        ops = (
+            b"q 0.6 G 0.5 w %s %s m %s %s l S Q "
+            b"BT 0.33 g /F3 %s Tf 1 0 0 1 %s %s Tm <%s> Tj 1 0 0 1 %s %s Tm <%s> Tj "
+            b"1 0 0 1 %s %s Tm <%s> Tj ET"
+            % (
+                fmt(x0).encode(),
+                fmt(L.FOOTER_RULE_Y).encode(),
+                fmt(x1).encode(),
+                fmt(L.FOOTER_RULE_Y).encode(),
+                fmt(size).encode(),
+                fmt(x0).encode(),
+                fmt(L.FOOTER_LINE1_Y).encode(),
+                f.show("sans", line1),
+                fmt(x0).encode(),
+                fmt(L.FOOTER_LINE2_Y).encode(),
+                f.show("sans", issued),
+                fmt(bx).encode(),
+                fmt(L.FOOTER_LINE2_Y).encode(),
+                f.show("sans", batch),
+            )
+        )
+        return ops
+
+    def _page_label(self, x: int, y: int) -> bytes:
+        ms = self.fonts.m["sans"]
+        text = self.labels["page"].format(x=x, y=y)
+        px = L.PAGE_W - L.MARGIN_RIGHT - ms.width(text, L.FOOTER_SIZE)
+        return b"BT 0.33 g /F3 %s Tf 1 0 0 1 %s %s Tm <%s> Tj ET" % (
+            fmt(L.FOOTER_SIZE).encode(),
+            fmt(px).encode(),
+            fmt(L.FOOTER_LINE1_Y).encode(),
+            self.fonts.show("sans", text),
+        )
+
+    # ------------------------------------------------------------- signature
+    def _signature_ops(self, name: str, place: str, slot) -> bytes:
+        mb, mr = self.fonts.m["serif-bold"], self.fonts.m["serif"]
+        x, top, w, _h = slot
+        avail_h = top - L.CONTENT_BOTTOM - 2
+        size = L.SIG_SIZE
+        while True:
+            lead = 1.42 * size
+            name_lines = _wrap(name, mb, size, w)
+            place_lines = _wrap(place, mr, size, w) if place else []
+            if (len(name_lines) + len(place_lines)) * lead <= avail_h:
+                break
+            size *= 0.88
+        half_lead = (lead - (mb.ascent - mb.descent) * size / 1000) / 2
+        y = top - half_lead - mb.ascent * size / 1000
+        s = fmt(size).encode()
+        parts = [b"BT ", TEXT_GRAY, b" /F2 ", s, b" Tf"]
+        show = self.fonts.show
+        for line in name_lines:
+            parts.append(
+                b" 1 0 0 1 %s %s Tm <%s> Tj"
+                % (fmt(x).encode(), fmt(y).encode(), show("serif-bold", line))
+            )
+            y -= lead
+        if place_lines:
+            parts.append(b" /F1 %s Tf" % s)
+            for line in place_lines:
+                parts.append(
+                    b" 1 0 0 1 %s %s Tm <%s> Tj"
+                    % (fmt(x).encode(), fmt(y).encode(), show("serif", line))
+                )
+                y -= lead
+        parts.append(b" ET")
+        return b"".join(parts)
+
+    def _clean_signer(self, s) -> tuple[str, str, str]:
+        name, b1 = sanitize(s.name)
+        city, b2 = sanitize(s.city)
+        country, b3 = sanitize(s.country)
+        if b1 or b2 or b3:
+            self.degraded_names.append(s.name)
+        return name, city, country
+
+    # ------------------------------------------------------------------ run
+    def run(
+        self,
+        outs: Sequence[BinaryIO],
+        signers: SignerSource,
+        progress: ProgressFn | None,
+        letters_layouts,
+    ) -> list[RenderResult]:
+        docs = [_Doc(fp, lay, self.lang) for fp, lay in zip(outs, letters_layouts, strict=True)]
+        footer_ops = self._footer_form()
+        for d in docs:
+            d.w.stream(
+                d.footer,
+                b"/Type/XObject/Subtype/Form/BBox%s/Resources %d 0 R" % (MEDIABOX, d.resources),
+                footer_ops,
+            )
+        if self.mode == "letters":
+            for d in docs:
+                d.start_pages(self.total)
+            count = self._run_letters(docs, signers, progress)
+        else:
+            n_table = L.table_pages(self.total)
+            for d in docs:
+                d.start_pages(len(d.letter_forms) + n_table)
+            count = self._run_annex(docs, signers, progress, n_table)
+        if count != self.total:
+            raise SignerCountMismatch(
+                f"signer source yielded {count} signers, expected total={self.total}"
+            )
+        self._finish(docs)
+        return [
+            RenderResult(
+                pages=d.n_pages,
+                degraded_names=list(self.degraded_names),
+                degraded_fields=sorted(set(self.degraded_ctx) | set(d.letter.degraded_fields)),
+                bytes_written=d.w.pos,
+            )
+            for d in docs
+        ]
+
+    def _run_letters(self, docs, signers, progress) -> int:
+        total = self.total
+        slot = docs[0].letter.signature_slot
+        # All recipients' letters must put the signature at the same place for
+        # the stamp to be shared; otherwise build one stamp per distinct slot.
+        slots = {d.letter.signature_slot for d in docs}
+        head = b"q /L0 Do Q q /Ft Do Q "
+        n = 0
+        step = max(1, min(1000, total // 100))
+        for s in _source_iter(signers):
+            n += 1
+            if n > total:
+                raise SignerCountMismatch(f"signer source yielded more than total={total} signers")
+            name, city, country = self._clean_signer(s)
+            place = ", ".join(p for p in (city, country) if p)
+            label = self._page_label(n, total)
+            if len(slots) == 1:
+                content = head + self._signature_ops(name, place, slot) + b" " + label
+                for d in docs:
+                    w = d.w
+                    c = w.reserve()
+                    w.stream(c, b"", content)
+                    d.add_page(b"%d 0 R" % c)
+            else:
+                for d in docs:
+                    content = (
+                        head
+                        + self._signature_ops(name, place, d.letter.signature_slot)
+                        + b" "
+                        + label
+                    )
+                    w = d.w
+                    c = w.reserve()
+                    w.stream(c, b"", content)
+                    d.add_page(b"%d 0 R" % c)
+            if progress and n % step == 0:
+                progress(n, total)
+        if progress and n % step:
+            progress(n, total)
+        return n
+
+    # ----------------------------------------------------------------- annex
+    def _run_annex(self, docs, signers, progress, n_table) -> int:
+        total = self.total
+        for d in docs:
+            y = len(d.letter_forms) + n_table
+            for i in range(len(d.letter_forms)):
+                content = b"q /L%d Do Q q /Ft Do Q %s" % (i, self._page_label(i + 1, y))
+                c = d.w.reserve()
+                d.w.stream(c, b"", content)
+                d.add_page(b"%d 0 R" % c)
+        rows = []
+        n = 0
+        page_no = 0
+        for s in _source_iter(signers):
+            n += 1
+            if n > total:
+                raise SignerCountMismatch(f"signer source yielded more than total={total} signers")
+            name, city, country = self._clean_signer(s)
+            rows.append((s.number, name, city, country, s.signed_on))
+            if len(rows) == L.ROWS_PER_PAGE:
+                self._emit_table_page(docs, rows, page_no, n - len(rows) + 1, n_table)
+                page_no += 1
+                rows = []
+                if progress:
+                    progress(n, total)
+        if rows or page_no == 0:
+            self._emit_table_page(docs, rows, page_no, n - len(rows) + 1, n_table)
+            page_no += 1
+            if progress:
+                progress(n, total)
+        if page_no != n_table and n == total:
+            raise RuntimeError(f"table page count {page_no} != expected {n_table}")
+        return n
+
+    def _date(self, d: datetime.date) -> tuple[bytes, float]:
+        v = self._date_cache.get(d)
+        if v is None:
+            text = L.format_date(d, self.lang)
+            v = (self.fonts.show("sans", text), self.fonts.m["sans"].width(text, L.TABLE_SIZE))
+            if len(self._date_cache) < 10000:
+                self._date_cache[d] = v
+        return v
+
+    def _emit_table_page(self, docs, rows, page_idx: int, first_no: int, n_table: int) -> None:
+        f = self.fonts
+        ms, mb = f.m["sans"], f.m["sans-bold"]
+        used_sans = f.used["sans"]
+        enc = ms.encode
+        width = ms.width
+        size = L.TABLE_SIZE
+        x0 = L.MARGIN_LEFT
+        tw = L.TEXT_W
+        col_x = [x0]
+        for frac in L.COL_FRACTIONS:
+            col_x.append(col_x[-1] + frac * tw)
+        pad = L.CELL_PAD
+        top = L.TABLE_TOP
+        parts = []
+        # Title line
+        title = self.labels["annex_title"]
+        last_no = first_no + len(rows) - 1
+        rng = self.labels["annex_range"].format(
+            a=L.format_count(first_no, self.lang),
+            b=L.format_count(max(last_no, first_no), self.lang),
+            n=L.format_count(self.total, self.lang),
+        )
+        ty = top - L.TABLE_TITLE_SIZE
+        parts.append(
+            b"BT 0.114 0.208 0.341 rg /F4 %s Tf 1 0 0 1 %s %s Tm <%s> Tj "
+            b"0.33 g /F3 %s Tf 1 0 0 1 %s %s Tm <%s> Tj ET"
+            % (
+                fmt(L.TABLE_TITLE_SIZE).encode(),
+                fmt(x0).encode(),
+                fmt(ty).encode(),
+                f.show("sans-bold", title),
+                fmt(L.FOOTER_SIZE + 0.5).encode(),
+                fmt(x0 + tw - width(rng, L.FOOTER_SIZE + 0.5)).encode(),
+                fmt(ty).encode(),
+                f.show("sans", rng),
+            )
+        )
+        # Header
+        hdr_top = top - L.TITLE_BLOCK_H
+        hdr_bot = hdr_top - L.HEADER_H
+        parts.append(
+            b"0.9 0.92 0.95 rg %s %s %s %s re f"
+            % (fmt(x0).encode(), fmt(hdr_bot).encode(), fmt(tw).encode(), fmt(L.HEADER_H).encode())
+        )
+        # Zebra stripes
+        stripes = []
+        for i in range(1, len(rows), 2):
+            yb = hdr_bot - (i + 1) * L.ROW_H
+            stripes.append(
+                b"%s %s %s %s re"
+                % (fmt(x0).encode(), fmt(yb).encode(), fmt(tw).encode(), fmt(L.ROW_H).encode())
+            )
+        if stripes:
+            parts.append(b"0.965 g " + b" ".join(stripes) + b" f")
+        table_bot = hdr_bot - len(rows) * L.ROW_H
+        parts.append(
+            b"0.45 G 0.6 w %s %s m %s %s l S 0.3 w %s %s m %s %s l S"
+            % (
+                fmt(x0).encode(),
+                fmt(hdr_bot).encode(),
+                fmt(x0 + tw).encode(),
+                fmt(hdr_bot).encode(),
+                fmt(x0).encode(),
+                fmt(table_bot).encode(),
+                fmt(x0 + tw).encode(),
+                fmt(table_bot).encode(),
+            )
+        )
+        # Header labels
+        hs = L.TABLE_HEADER_SIZE
+        hy = hdr_bot + (L.HEADER_H - hs * 0.72) / 2
+        hp = [b"BT 0.1 g /F4 %s Tf" % fmt(hs).encode()]
+        for ci, label in enumerate(self.labels["cols"]):
+            lw = mb.width(label, hs)
+            lx = col_x[1] - pad - lw if ci == 0 else col_x[ci] + pad
+            hp.append(
+                b" 1 0 0 1 %s %s Tm <%s> Tj"
+                % (fmt(lx).encode(), fmt(hy).encode(), f.show("sans-bold", label))
+            )
+        hp.append(b" ET")
+        parts.append(b"".join(hp))
+        # Rows
+        rp = [b"BT ", TEXT_GRAY, b" /F3 %s Tf" % fmt(size).encode()]
+        avail = [col_x[i + 1] - col_x[i] - 2 * pad for i in range(5)]
+        base_off = (L.ROW_H - size * 0.72) / 2
+        for i, (number, name, city, country, signed_on) in enumerate(rows):
+            yb = "%.2f" % (hdr_bot - (i + 1) * L.ROW_H + base_off)
+            num_s = str(number)
+            used_sans.update(num_s)
+            used_sans.update(name)
+            used_sans.update(city)
+            used_sans.update(country)
+            nw = width(num_s, size)
+            cells = [
+                (col_x[1] - pad - min(nw, avail[0]), num_s, nw, avail[0]),
+                (col_x[1] + pad, name, None, avail[1]),
+                (col_x[2] + pad, city, None, avail[2]),
+                (col_x[3] + pad, country, None, avail[3]),
+            ]
+            for cx, text, tw_, av in cells:
+                if not text:
+                    continue
+                if tw_ is None:
+                    tw_ = width(text, size)
+                if tw_ <= av:
+                    rp.append(f" 1 0 0 1 {cx:.2f} {yb} Tm <{enc(text)}> Tj")
+                else:
+                    rb = hdr_bot - (i + 1) * L.ROW_H
+                    rp.append(_overflow_cell(ms, text, tw_, av, cx, float(yb), rb, size))
+            dhex, dw = self._date(signed_on)
+            if dw <= avail[4]:
+                rp.append(f" 1 0 0 1 {col_x[4] + pad:.2f} {yb} Tm <{dhex.decode()}> Tj")
+            else:
+                rp.append(
+                    f" {avail[4] / dw:.4f} 0 0 1 {col_x[4] + pad:.2f} {yb} Tm <{dhex.decode()}> Tj"
+                )
+        rp = [p if isinstance(p, bytes) else p.encode("ascii") for p in rp]
+        rp.append(b" ET")
+        parts.append(b"".join(rp))
+        rows_stream = zlib.compress(b"\n".join(parts), 6)
+        for d in docs:
+            w = d.w
+            c_rows = w.reserve(2)
+            c_foot = c_rows + 1
+            w.stream(c_rows, b"/Filter/FlateDecode", rows_stream)
+            y = len(d.letter_forms) + n_table
+            x = len(d.letter_forms) + page_idx + 1
+            w.stream(c_foot, b"", b"q /Ft Do Q " + self._page_label(x, y))
+            d.add_page(b"[%d 0 R %d 0 R]" % (c_rows, c_foot))
+
+    # ---------------------------------------------------------------- finish
+    def _finish(self, docs) -> None:
+        embedded = {}
+        for key, chars in self.fonts.used.items():
+            if chars:
+                ttf, tag, to_uni = subset_font(key, chars)
+                embedded[key] = EmbeddedFont(self.fonts.m[key], ttf, tag, to_uni)
+        for d, rcpt in zip(docs, self.recipients, strict=True):
+            w = d.w
+            font_entries = []
+            for key, ef in embedded.items():
+                num = w.reserve()
+                ef.write(w, num)
+                font_entries.append(b"/%s %d 0 R" % (FONT_RES[key], num))
+            xobjs = [b"/Ft %d 0 R" % d.footer] + [
+                b"/L%d %d 0 R" % (i, n) for i, n in enumerate(d.letter_forms)
+            ]
+            w.obj(
+                d.resources,
+                b"<</Font<<%s>>/XObject<<%s>>/ProcSet[/PDF/Text]>>"
+                % (b"".join(font_entries), b"".join(xobjs)),
+            )
+            if len(d.page_nums) != d.n_pages:
+                raise RuntimeError(f"wrote {len(d.page_nums)} pages, expected {d.n_pages}")
+            for j in range(d.n_nodes):
+                kids = d.page_nums[j * KIDS_PER_NODE : (j + 1) * KIDS_PER_NODE]
+                w.obj(
+                    d.node_base + j,
+                    b"<</Type/Pages/Parent %d 0 R/Kids[%s]/Count %d>>"
+                    % (d.pages_root, b" ".join(b"%d 0 R" % k for k in kids), len(kids)),
+                )
+            w.obj(
+                d.pages_root,
+                b"<</Type/Pages/Kids[%s]/Count %d>>"
+                % (b" ".join(b"%d 0 R" % (d.node_base + j) for j in range(d.n_nodes)), d.n_pages),
+            )
+            w.obj(
+                d.catalog,
+                b"<</Type/Catalog/Pages %d 0 R/Lang(%s)"
+                b"/ViewerPreferences<</DisplayDocTitle true>>>>"
+                % (d.pages_root, self.lang.encode()),
+            )
+            # The batch's own creation time, not "now": a re-render gives the same bytes.
+            created = self.ctx.created_at or datetime.datetime.now(datetime.UTC)
+            now = created.astimezone(datetime.UTC).strftime("D:%Y%m%d%H%M%SZ").encode()
+            title = f"{self.ctx.petition_title} – {rcpt.name}"
+            w.obj(
+                d.info,
+                b"<</Title %s/Author %s/Subject %s/Producer(petition-service letters)"
+                b"/CreationDate(%s)>>"
+                % (
+                    pdf_string(title),
+                    pdf_string(self.ctx.organisation),
+                    pdf_string(f"{self.ctx.batch_id} ({self.mode})"),
+                    now,
+                ),
+            )
+            # A stable document id (PDF trailer /ID), not a security feature.
+            file_id = hashlib.md5(  # noqa: S324
+                f"{self.ctx.batch_id}\0{rcpt.name}\0{self.mode}\0{self.total}".encode()
+            ).digest()
+            w.close(d.catalog, d.info, file_id)
+
+
+def render_batch_pdfs(
+    ctx: LetterContext,
+    recipients: Sequence[LetterRecipient],
+    signers: SignerSource,
+    total: int,
+    mode: str,
+    outs: Sequence[BinaryIO],
+    *,
+    progress: ProgressFn | None = None,
+    signing: SigningConfig | None = None,
+    tmp_dir: str | None = None,
+) -> list[RenderResult]:
+    """Render one PDF per recipient into ``outs`` (same order), streaming signers once.
+
+    Nothing is written to ``outs`` unless the whole batch succeeded: each PDF
+    is assembled (and signed) in a temporary file first, then copied.
+    """
+    from .render import render_letter  # the only module importing weasyprint
+
+    if len(outs) != len(recipients):
+        raise ValueError("need exactly one output per recipient")
+    br = BatchRenderer(ctx, recipients, total, mode)
+    layouts = [render_letter(ctx, r, mode=mode, total=total) for r in recipients]
+    with contextlib.ExitStack() as stack:
+        tmps = [stack.enter_context(tempfile.TemporaryFile(dir=tmp_dir)) for _ in recipients]
+        results = br.run(tmps, signers, progress, layouts)
+        for t in tmps:
+            t.flush()
+        if signing is not None:
+            from .signing import sign_pdf_file_inplace
+
+            for t, res in zip(tmps, results, strict=True):
+                t.seek(0)
+                sign_pdf_file_inplace(
+                    t,
+                    signing.key_pem_path,
+                    signing.cert_pem_path,
+                    reason=signing.reason,
+                    location=signing.location,
+                )
+                res.signed = True
+        for t, out, res in zip(tmps, outs, results, strict=True):
+            t.seek(0, 2)
+            res.bytes_written = t.tell()
+            t.seek(0)
+            shutil.copyfileobj(t, out, 1 << 20)
+        return results
+
+
+def render_batch_pdf(
+    ctx: LetterContext,
+    recipient: LetterRecipient,
+    signers: SignerSource,
+    total: int,
+    mode: str,
+    out: BinaryIO,
+    progress: ProgressFn | None = None,
+    *,
+    signing: SigningConfig | None = None,
+    tmp_dir: str | None = None,
+) -> RenderResult:
+    """Single-recipient convenience wrapper around :func:`render_batch_pdfs`."""
+    return render_batch_pdfs(
+        ctx,
+        [recipient],
+        signers,
+        total,
+        mode,
+        [out],
+        progress=progress,
+        signing=signing,
+        tmp_dir=tmp_dir,
+    )[0]

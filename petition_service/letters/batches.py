@@ -1,0 +1,527 @@
+"""Delivery batches: freeze the signatures, render and sign the PDFs, describe them.
+
+The flow is batch -> context -> render -> storage:
+
+1. `freeze_batch` (in the caller's transaction) inserts the batch and moves every eligible
+   signature into it with one UPDATE, then stores the letter as it stands (the snapshot),
+   the count and a SHA-256 of the frozen list. The caller commits, then queues the render.
+2. `render_batch` (a job, or the CLI) claims the batch, streams its signatures from the
+   database and writes one signed PDF per recipient plus `manifest.json` to storage.
+   It can run again at any time: a done batch is left alone, anything else is rendered
+   again from scratch from the same frozen list and snapshot.
+3. `requeue_stuck_batches` (every minute) nudges batches whose job was lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import re
+import shutil
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from .. import jobs
+from ..config import ConfigurationError
+from ..extensions import db
+from ..petitions.models import Petition
+from ..signatures.countries import country_name
+from ..signatures.models import Signature, SignatureStatus
+from ..staff.models import StaffUser
+from ..text import paragraphs
+from ..types import utcnow
+from .context import LANGUAGES, LetterContext, LetterRecipient, Signer
+from .models import Batch, BatchDocument, BatchMode, BatchStatus
+from .storage import batch_storage
+
+log = logging.getLogger(__name__)
+
+#: A render that has not finished within this time is presumed dead and may be taken over.
+LEASE = timedelta(minutes=10)
+#: Renders started per batch before the sweep gives up and marks it failed.
+MAX_ATTEMPTS = 3
+#: Rows fetched per round trip while streaming signatures (bounded memory at any size).
+STREAM_CHUNK = 2000
+#: Progress is written to the database at most this often (in signatures), not per row.
+PROGRESS_EVERY = 2000
+MANIFEST_NAME = "manifest.json"
+DEMO_SIGNER_NAME = "petition-service demo"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class BatchError(Exception):
+    """A batch cannot be made or used as asked."""
+
+
+class NothingToBatch(BatchError):
+    """No confirmed signature of the petition is waiting for a batch."""
+
+
+# --------------------------------------------------------------------------------------
+# Freezing
+
+
+def canonical_signature_line(
+    signature_id: int, name: str, city: str, country: str, confirmed_on: str
+) -> str:
+    """One signature in the canonical list hashed into `signatures_sha256` (see README).
+
+    `id TAB name TAB city TAB country TAB confirmed-date LF`, the texts NFC-normalised with
+    any tab, CR or LF replaced by a space so a line can never be forged from inside a name.
+    """
+    fields = [str(signature_id), _canonical_text(name), _canonical_text(city), country]
+    return "\t".join([*fields, confirmed_on]) + "\n"
+
+
+def _canonical_text(text: str) -> str:
+    return unicodedata.normalize("NFC", re.sub(r"[\t\r\n]", " ", text or ""))
+
+
+def _signed_on(confirmed_at: datetime | None, created_at: datetime) -> datetime:
+    # A confirmed signature always has confirmed_at; rows bulk-loaded by old tools might not.
+    return (confirmed_at or created_at).astimezone(UTC)
+
+
+def _snapshot(petition: Petition) -> dict[str, Any]:
+    """The letter and its recipients as plain data, frozen with the batch."""
+    return {
+        "petition": petition.slug,
+        "title": petition.title,
+        "organisation": petition.organisation.name,
+        "language": petition.language,
+        "letter_paragraphs": paragraphs(petition.letter_body),
+        "closing": petition.letter_closing,
+        "recipients": [
+            {
+                "name": recipient.name,
+                "title": recipient.title,
+                "salutation": recipient.salutation,
+                "postal_address": recipient.postal_address,
+            }
+            for recipient in petition.recipients
+        ],
+    }
+
+
+def freeze_batch(
+    petition: Petition, mode: BatchMode | str, created_by: StaffUser | None = None
+) -> Batch:
+    """Create a batch holding every confirmed signature of `petition` not yet in a batch.
+
+    Runs in the caller's transaction; the caller commits, then calls `queue_batch_render`.
+    Concurrent freezes cannot share a signature: on PostgreSQL the second UPDATE waits for
+    the first one's row locks and then skips the rows it took; SQLite has one writer at a
+    time. Raises `NothingToBatch` (and leaves no batch behind) when nothing is eligible.
+    """
+    mode = BatchMode(mode)
+    if not petition.recipients:
+        raise BatchError(f"petition {petition.slug!r} has no recipients to address a letter to")
+    batch = Batch(
+        petition=petition,
+        mode=mode,
+        status=BatchStatus.QUEUED,
+        snapshot=_snapshot(petition),
+        created_by=created_by,
+        created_at=utcnow(),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    claimed = db.session.execute(
+        update(Signature)
+        .where(
+            Signature.petition_id == petition.id,
+            Signature.status == SignatureStatus.CONFIRMED,
+            Signature.batch_id.is_(None),
+        )
+        .values(batch_id=batch.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.delete(batch)
+        db.session.flush()
+        raise NothingToBatch(
+            f"no confirmed signatures of {petition.slug!r} are waiting for a batch"
+        )
+
+    digest = hashlib.sha256()
+    count = 0
+    rows = db.session.execute(
+        select(
+            Signature.id,
+            Signature.name,
+            Signature.city,
+            Signature.country,
+            Signature.confirmed_at,
+            Signature.created_at,
+        )
+        .where(Signature.batch_id == batch.id)
+        .order_by(Signature.id)
+        .execution_options(yield_per=STREAM_CHUNK)
+    )
+    for row in rows:
+        signed_on = _signed_on(row.confirmed_at, row.created_at).date().isoformat()
+        line = canonical_signature_line(row.id, row.name, row.city, row.country, signed_on)
+        digest.update(line.encode("utf-8"))
+        count += 1
+    batch.signature_count = count
+    batch.signatures_sha256 = digest.hexdigest()
+    batch.progress_total = count
+    batch.progress_done = 0
+    db.session.flush()
+    return batch
+
+
+# --------------------------------------------------------------------------------------
+# Signing key
+
+
+def signing_files() -> tuple[Path, Path]:
+    """(key, certificate) PEM files: the configured pair, else the instance's own."""
+    key = current_app.config.get("SIGNING_KEY_FILE")
+    cert = current_app.config.get("SIGNING_CERT_FILE")
+    if key and cert:
+        return Path(key), Path(cert)
+    if key or cert:
+        raise ConfigurationError("set both SIGNING_KEY_FILE and SIGNING_CERT_FILE, or neither")
+    from .signing import ensure_self_signed_pair
+
+    return ensure_self_signed_pair(Path(current_app.instance_path) / "signing", DEMO_SIGNER_NAME)
+
+
+# --------------------------------------------------------------------------------------
+# Rendering
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a render needs, read before the long part so no transaction stays open."""
+
+    batch_id: int
+    mode: str
+    total: int
+    context: LetterContext
+    recipients: list[LetterRecipient]
+    country_language: str
+
+
+def _plan(batch: Batch) -> _Plan:
+    snapshot = batch.snapshot
+    language = snapshot.get("language") or "en"
+    context = LetterContext(
+        batch_id=str(batch.id),
+        organisation=snapshot["organisation"],
+        petition_title=snapshot["title"],
+        # Footer and table labels exist in English and Vietnamese; the letter text itself
+        # is always the petition's own.
+        language=language if language in LANGUAGES else "en",
+        letter_paragraphs=tuple(snapshot["letter_paragraphs"]),
+        closing=snapshot["closing"],
+        issued_on=batch.created_at.astimezone(UTC).date(),
+        created_at=batch.created_at,
+    )
+    recipients = [LetterRecipient(**recipient) for recipient in snapshot["recipients"]]
+    return _Plan(batch.id, batch.mode.value, batch.signature_count, context, recipients, language)
+
+
+def _file_name(position: int, recipient_name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", recipient_name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = decomposed.encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80] or "recipient"
+    return f"{position + 1:02d}-{slug}.pdf"
+
+
+def _signer_stream(batch_id: int, language: str) -> Callable[[], Iterator[Signer]]:
+    """The batch's signers in id order, streamed on a connection of their own.
+
+    `yield_per` makes PostgreSQL use a server-side cursor, so 100,000 rows never sit in
+    memory; a separate connection lets progress commit while the stream stays open.
+    """
+
+    def stream() -> Iterator[Signer]:
+        countries: dict[str, str] = {}
+        query = (
+            select(
+                Signature.name,
+                Signature.city,
+                Signature.country,
+                Signature.confirmed_at,
+                Signature.created_at,
+            )
+            .where(Signature.batch_id == batch_id)
+            .order_by(Signature.id)
+        )
+        with (
+            db.engine.connect() as connection,
+            connection.execution_options(yield_per=STREAM_CHUNK).execute(query) as result,
+        ):
+            for number, row in enumerate(result, start=1):
+                code = row.country
+                country = countries.get(code)
+                if country is None:
+                    country = countries[code] = country_name(code, language)
+                yield Signer(
+                    number=number,
+                    name=row.name,
+                    city=row.city or "",
+                    country=country,
+                    signed_on=_signed_on(row.confirmed_at, row.created_at).date(),
+                )
+
+    return stream
+
+
+class _Progress:
+    """Records progress on the batch in short transactions of their own, every few
+    thousand signatures, and passes every step on to the caller's callback."""
+
+    def __init__(self, batch_id: int, callback: ProgressCallback | None) -> None:
+        self.batch_id = batch_id
+        self.callback = callback
+        self.recorded = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if done - self.recorded >= PROGRESS_EVERY or done == total:
+            with db.engine.begin() as connection:
+                connection.execute(
+                    update(Batch).where(Batch.id == self.batch_id).values(progress_done=done)
+                )
+            self.recorded = done
+        if self.callback is not None:
+            self.callback(done, total)
+
+
+def _claim(batch_id: int) -> Batch | None:
+    """Mark the batch as rendering by us, or return None if it is done or in live hands."""
+    now = utcnow()
+    claimable = or_(
+        Batch.status.in_([BatchStatus.QUEUED, BatchStatus.FAILED]),
+        and_(
+            Batch.status == BatchStatus.RENDERING,
+            or_(Batch.started_at.is_(None), Batch.started_at < now - LEASE),
+        ),
+    )
+    claimed = db.session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, claimable)
+        .values(
+            status=BatchStatus.RENDERING,
+            attempts=Batch.attempts + 1,
+            started_at=now,
+            finished_at=None,
+            progress_done=0,
+            error="",
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return db.session.get(Batch, batch_id, populate_existing=True) if claimed else None
+
+
+def render_batch(batch_id: int, progress: ProgressCallback | None = None) -> Batch:
+    """Render, sign and store the batch's PDFs and manifest; idempotent.
+
+    A done batch is returned as it is, as is one another worker is rendering right now
+    (within its lease). Otherwise the batch is rendered from scratch from its frozen
+    signatures and snapshot; `progress(done, total)` is called as signatures are laid out.
+    A failure is recorded on the batch (queued again for the sweep, or failed after
+    `MAX_ATTEMPTS`) and re-raised.
+    """
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        raise BatchError(f"no batch {batch_id}")
+    if batch.status is BatchStatus.DONE:
+        return batch
+    claimed = _claim(batch_id)
+    if claimed is None:
+        return db.session.get(Batch, batch_id, populate_existing=True)  # type: ignore[return-value]
+    plan = _plan(claimed)
+    db.session.commit()  # no transaction stays open during the render
+    try:
+        documents = _render_files(plan, progress)
+        return _finish(batch_id, documents)
+    except BaseException as exc:
+        db.session.rollback()
+        _record_failure(batch_id, exc)
+        raise
+
+
+def _render_files(plan: _Plan, progress: ProgressCallback | None) -> list[BatchDocument]:
+    from .assemble import SigningConfig, render_batch_pdfs
+
+    key, cert = signing_files()
+    storage = batch_storage()
+    names = [_file_name(i, r.name) for i, r in enumerate(plan.recipients)]
+    with contextlib.ExitStack() as stack:
+        # Each writer renames its file into place only if the whole render succeeds.
+        outs = [stack.enter_context(storage.writer(plan.batch_id, name)) for name in names]
+        # Closed here if the render stops early, so the server-side cursor and its
+        # connection are released at once rather than whenever the generator is collected.
+        signers = stack.enter_context(
+            contextlib.closing(_signer_stream(plan.batch_id, plan.country_language)())
+        )
+        results = render_batch_pdfs(
+            plan.context,
+            plan.recipients,
+            signers,
+            plan.total,
+            plan.mode,
+            outs,
+            progress=_Progress(plan.batch_id, progress),
+            signing=SigningConfig(str(key), str(cert), reason="Petition delivery"),
+        )
+    documents = []
+    for position, (recipient, name, result) in enumerate(
+        zip(plan.recipients, names, results, strict=True)
+    ):
+        digest = hashlib.sha256()
+        with storage.open(plan.batch_id, name) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):  # noqa: B023
+                digest.update(chunk)
+        documents.append(
+            BatchDocument(
+                position=position,
+                recipient_name=recipient.name,
+                recipient_title=recipient.title,
+                file_name=name,
+                pages=result.pages,
+                size_bytes=result.bytes_written,
+                sha256=digest.hexdigest(),
+            )
+        )
+        if result.degraded_names:
+            log.warning(
+                "batch %s: %d signers have characters the fonts cannot draw (printed as U+FFFD)",
+                plan.batch_id,
+                len(result.degraded_names),
+            )
+    return documents
+
+
+def _finish(batch_id: int, documents: list[BatchDocument]) -> Batch:
+    batch = db.session.get(Batch, batch_id, populate_existing=True)
+    assert batch is not None
+    db.session.execute(delete(BatchDocument).where(BatchDocument.batch_id == batch_id))
+    db.session.expire(batch, ["documents"])
+    batch.documents = documents
+    db.session.flush()
+    manifest = json.dumps(batch_manifest(batch), ensure_ascii=False, indent=2) + "\n"
+    batch_storage().put(batch_id, MANIFEST_NAME, manifest.encode("utf-8"))
+    batch.status = BatchStatus.DONE
+    batch.progress_done = batch.progress_total
+    batch.finished_at = utcnow()
+    batch.error = ""
+    db.session.commit()
+    return batch
+
+
+def _record_failure(batch_id: int, exc: BaseException) -> None:
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    with contextlib.suppress(Exception):  # the original error matters more than this one
+        batch = db.session.get(Batch, batch_id, populate_existing=True)
+        if batch is not None:
+            batch.error = message
+            batch.status = (
+                BatchStatus.FAILED if batch.attempts >= MAX_ATTEMPTS else BatchStatus.QUEUED
+            )
+            db.session.commit()
+
+
+@jobs.task()
+def queue_batch_render(batch_id: int) -> None:
+    """The background job: render the batch (a no-op when it is already done)."""
+    render_batch(batch_id)
+
+
+def requeue_stuck_batches() -> list[int]:
+    """Queue again every batch whose job was lost; fail those out of attempts.
+
+    A queued batch that waited longer than the lease lost its nudge (an in-memory queue
+    dies with its process); a rendering batch past its lease lost its worker.
+    """
+    stale = utcnow() - LEASE
+    stuck = db.session.scalars(
+        select(Batch).where(
+            or_(
+                and_(
+                    Batch.status == BatchStatus.QUEUED,
+                    func.coalesce(Batch.started_at, Batch.created_at) < stale,
+                ),
+                and_(Batch.status == BatchStatus.RENDERING, Batch.started_at < stale),
+            )
+        )
+    ).all()
+    requeue = []
+    for batch in stuck:
+        if batch.attempts >= MAX_ATTEMPTS:
+            batch.status = BatchStatus.FAILED
+            batch.error = f"gave up after {batch.attempts} attempts" + (
+                f"; last: {batch.error}" if batch.error else ""
+            )
+        else:
+            requeue.append(batch.id)
+    db.session.commit()
+    for batch_id in requeue:  # after the commit: the job must see what we saw
+        queue_batch_render(batch_id)
+    return requeue
+
+
+@jobs.periodic_task(jobs.every_minute)
+def sweep_batches() -> None:
+    requeue_stuck_batches()
+
+
+# --------------------------------------------------------------------------------------
+# Describing and exporting
+
+
+def _iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def batch_manifest(batch: Batch) -> dict[str, Any]:
+    """The batch's `manifest.json` (the contract's keys, plus `mode`)."""
+    return {
+        "batch_id": batch.id,
+        "petition": batch.snapshot.get("petition") or batch.petition.slug,
+        "mode": batch.mode.value,
+        "created_at": _iso_utc(batch.created_at),
+        "signature_count": batch.signature_count,
+        "signatures_sha256": batch.signatures_sha256,
+        "recipients": [
+            {
+                "name": document.recipient_name,
+                "title": document.recipient_title,
+                "file": document.file_name,
+                "pages": document.pages,
+                "sha256": document.sha256,
+            }
+            for document in batch.documents
+        ],
+    }
+
+
+def export_batch(batch: Batch, out_dir: Path) -> list[Path]:
+    """Copy the batch's PDFs and manifest, byte for byte as stored, into `out_dir`."""
+    if batch.status is not BatchStatus.DONE:
+        raise BatchError(f"batch {batch.id} is {batch.status.value}, not done")
+    storage = batch_storage()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in [*(document.file_name for document in batch.documents), MANIFEST_NAME]:
+        target = out_dir / name
+        partial = out_dir / f".{name}.part"
+        with storage.open(batch.id, name) as source, partial.open("wb") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
+        partial.replace(target)
+        written.append(target)
+    return written

@@ -1,0 +1,79 @@
+"""Plain data handed to the renderer: no ORM objects, no markup, nothing lazy.
+
+The batch service builds these from a batch's frozen snapshot, so the renderer never
+touches the database and a re-render sees exactly what the freeze saw.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["letters", "annex"]
+LANGUAGES = ("en", "vi")
+
+
+@dataclass(frozen=True)
+class LetterRecipient:
+    name: str
+    title: str
+    salutation: str
+    #: Lines separated by "\n".
+    postal_address: str
+
+
+@dataclass(frozen=True)
+class Signer:
+    number: int
+    name: str
+    city: str
+    country: str
+    signed_on: datetime.date
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    batch_id: str
+    organisation: str
+    petition_title: str
+    language: str  # "en" or "vi"
+    letter_paragraphs: tuple[str, ...]  # a list is accepted and converted
+    closing: str  # e.g. "Yours sincerely,"
+    issued_on: datetime.date
+    #: Written as the PDFs' creation date. The batch's creation time makes a re-render of
+    #: the same batch produce the same bytes up to the digital signature.
+    created_at: datetime.datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.letter_paragraphs, tuple):
+            object.__setattr__(self, "letter_paragraphs", tuple(self.letter_paragraphs))
+        if self.language not in LANGUAGES:
+            raise ValueError(f"unsupported language {self.language!r} (expected 'en' or 'vi')")
+
+
+@dataclass
+class RenderResult:
+    pages: int
+    #: Original (unsanitised) names of signers whose name, city or country contained
+    #: characters the packaged fonts cannot draw; those characters were printed as U+FFFD.
+    degraded_names: list[str] = field(default_factory=list)
+    #: Letter fields (e.g. "recipient.name", "letter_paragraphs[2]") that were degraded.
+    degraded_fields: list[str] = field(default_factory=list)
+    signed: bool = False
+    bytes_written: int = 0
+
+
+#: Signers may be given as an iterable (consumed once) or as a zero-argument callable
+#: returning a fresh iterator (like re-running a query). The renderer needs one pass only.
+SignerSource = Iterable[Signer] | Callable[[], Iterator[Signer]]
+ProgressFn = Callable[[int, int], None]
+
+
+class LetterTooLongError(ValueError):
+    """The letter does not fit on one A4 page in ``letters`` mode."""
+
+
+class SignerCountMismatch(ValueError):
+    """The signer source yielded a different number of signers than ``total``."""

@@ -1,0 +1,243 @@
+"""A small streaming PDF writer.
+
+Objects are written to the output as soon as they are produced; only the
+byte offset of each object is kept (8 bytes per object), so memory does not
+grow with the content.  Object numbers are reserved up front where a forward
+reference is needed (e.g. a page's /Parent).
+
+Also here:
+* :func:`import_pages_as_forms` - copy the pages of a PDF (the WeasyPrint
+  letter) into the writer as Form XObjects, renumbering every object they use.
+* :func:`write_type0_font` - embed a subset TrueType font (CIDFontType2,
+  Identity-H, /W widths, ToUnicode CMap).
+"""
+
+from __future__ import annotations
+
+import decimal
+import io
+import zlib
+from array import array
+
+import pikepdf
+
+from .fonts import FontMetrics
+
+
+def pdf_string(text: str) -> bytes:
+    """A PDF text string (UTF-16BE with BOM, hex) for metadata such as /Title."""
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
+
+
+def fmt(v: float) -> str:
+    s = f"{v:.3f}"
+    s = s.rstrip("0").rstrip(".")
+    return s if s not in ("", "-0") else "0"
+
+
+class PdfWriter:
+    def __init__(self, fp, version: bytes = b"1.7"):
+        self._fp = fp
+        self._write = fp.write
+        self.pos = 0
+        self.offsets = array("q")
+        self.offsets.append(-1)  # object 0
+        self._emit(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
+
+    def _emit(self, data: bytes) -> None:
+        self._write(data)
+        self.pos += len(data)
+
+    def reserve(self, count: int = 1) -> int:
+        first = len(self.offsets)
+        self.offsets.extend([-1] * count)
+        return first
+
+    def obj(self, num: int, body: bytes) -> None:
+        self.offsets[num] = self.pos
+        self._emit(b"%d 0 obj\n%s\nendobj\n" % (num, body))
+
+    def stream(self, num: int, dict_items: bytes, data: bytes) -> None:
+        """``dict_items``: dictionary entries without << >> and /Length."""
+        self.offsets[num] = self.pos
+        self._emit(
+            b"%d 0 obj\n<<%s/Length %d>>\nstream\n%s\nendstream\nendobj\n"
+            % (num, dict_items, len(data), data)
+        )
+
+    def close(self, root: int, info: int, file_id: bytes) -> int:
+        missing = [i for i in range(1, len(self.offsets)) if self.offsets[i] < 0]
+        if missing:
+            raise RuntimeError(f"PDF objects reserved but never written: {missing[:10]}")
+        xref_pos = self.pos
+        n = len(self.offsets)
+        self._emit(b"xref\n0 %d\n0000000000 65535 f \n" % n)
+        offsets = self.offsets
+        for start in range(1, n, 4096):  # chunked: no per-object list in memory
+            self._emit(b"".join(b"%010d 00000 n \n" % off for off in offsets[start : start + 4096]))
+        hexid = file_id.hex().upper().encode()
+        parts = []
+        parts.append(
+            b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
+            % (n, root, info, hexid, hexid, xref_pos)
+        )
+        self._emit(b"".join(parts))
+        return self.pos
+
+
+# --------------------------------------------------------------------------
+# Importing pages of another PDF as Form XObjects
+
+
+def _serialize(obj, writer: PdfWriter, mapping: dict, pending: list) -> bytes:
+    if isinstance(obj, pikepdf.Object):
+        if obj.is_indirect:
+            key = obj.objgen
+            num = mapping.get(key)
+            if num is None:
+                num = writer.reserve()
+                mapping[key] = num
+                pending.append((obj, num))
+            return b"%d 0 R" % num
+        return _serialize_direct(obj, writer, mapping, pending)
+    if isinstance(obj, bool):
+        return b"true" if obj else b"false"
+    if isinstance(obj, int):
+        return b"%d" % obj
+    if isinstance(obj, (float, decimal.Decimal)):
+        return fmt(float(obj)).encode()
+    if obj is None:
+        return b"null"
+    raise TypeError(f"cannot serialize {type(obj)}")
+
+
+def _serialize_direct(obj, writer, mapping, pending) -> bytes:
+    if isinstance(obj, pikepdf.Dictionary):
+        items = b"".join(
+            pikepdf.Name(k).unparse() + b" " + _serialize(v, writer, mapping, pending)
+            for k, v in obj.items()
+        )
+        return b"<<" + items + b">>"
+    if isinstance(obj, pikepdf.Array):
+        return b"[" + b" ".join(_serialize(v, writer, mapping, pending) for v in obj) + b"]"
+    return obj.unparse()
+
+
+def _flush_pending(writer: PdfWriter, mapping: dict, pending: list) -> None:
+    while pending:
+        obj, num = pending.pop()
+        if isinstance(obj, pikepdf.Stream):
+            raw = obj.read_raw_bytes()
+            items = b"".join(
+                pikepdf.Name(k).unparse() + b" " + _serialize(v, writer, mapping, pending)
+                for k, v in obj.stream_dict.items()
+                if k != "/Length"
+            )
+            writer.stream(num, items, raw)
+        else:
+            writer.obj(num, _serialize_direct(obj, writer, mapping, pending))
+
+
+def import_pages_as_forms(writer: PdfWriter, pdf_bytes: bytes) -> list[int]:
+    """Write every page of ``pdf_bytes`` as a Form XObject; return their numbers."""
+    result = []
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as src:
+        mapping: dict = {}
+        pending: list = []
+        for page in src.pages:
+            contents = page.obj.get("/Contents")
+            if isinstance(contents, pikepdf.Array):
+                data = b"\n".join(s.read_bytes() for s in contents)
+            else:
+                data = contents.read_bytes()
+            mbox = [float(v) for v in page.obj.MediaBox]
+            resources = page.obj.get("/Resources", pikepdf.Dictionary())
+            res_bytes = _serialize(resources, writer, mapping, pending)
+            num = writer.reserve()
+            compressed = zlib.compress(data, 6)
+            items = (
+                b"/Type/XObject/Subtype/Form/FormType 1/BBox[%s]/Resources %s/Filter/FlateDecode"
+                % (" ".join(fmt(v) for v in mbox).encode(), res_bytes)
+            )
+            if "/Group" in page.obj:
+                items += b"/Group " + _serialize(page.obj.Group, writer, mapping, pending)
+            writer.stream(num, items, compressed)
+            _flush_pending(writer, mapping, pending)
+            result.append(num)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Fonts
+
+
+def _tounicode_cmap(to_unicode: dict) -> bytes:
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <FFFF>",
+        "endcodespacerange",
+    ]
+    items = sorted(to_unicode.items())
+    for i in range(0, len(items), 100):
+        chunk = items[i : i + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        for gid, ch in chunk:
+            lines.append(f"<{gid:04X}> <{ch.encode('utf-16-be').hex().upper()}>")
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode("ascii")
+
+
+class EmbeddedFont:
+    """A subset font prepared once and written (identically) into many PDFs."""
+
+    def __init__(self, m: FontMetrics, ttf: bytes, tag: str, to_unicode: dict):
+        self.metrics = m
+        self.base_name = f"{tag}+{m.postscript_name}".encode()
+        self.font_file = zlib.compress(ttf, 6)
+        self.font_file_len = len(ttf)
+        self.cmap = zlib.compress(_tounicode_cmap(to_unicode), 6)
+        widths = []
+        for gid in sorted(to_unicode):
+            widths.append(b"%d[%d]" % (gid, m.glyph_advance[gid]))
+        self.widths = b"".join(widths)
+
+    def write(self, writer: PdfWriter, type0_num: int) -> None:
+        m = self.metrics
+        cid = writer.reserve(4)
+        fd, ff, tu = cid + 1, cid + 2, cid + 3
+        writer.obj(
+            type0_num,
+            b"<</Type/Font/Subtype/Type0/BaseFont/%s/Encoding/Identity-H"
+            b"/DescendantFonts[%d 0 R]/ToUnicode %d 0 R>>" % (self.base_name, cid, tu),
+        )
+        writer.obj(
+            cid,
+            b"<</Type/Font/Subtype/CIDFontType2/BaseFont/%s/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)"
+            b"/Supplement 0>>/FontDescriptor %d 0 R/DW 1000/W[%s]/CIDToGIDMap/Identity>>"
+            % (self.base_name, fd, self.widths),
+        )
+        writer.obj(
+            fd,
+            b"<</Type/FontDescriptor/FontName/%s/Flags %d/FontBBox[%d %d %d %d]"
+            b"/ItalicAngle %s/Ascent %d"
+            b"/Descent %d/CapHeight %d/StemV 80/FontFile2 %d 0 R>>"
+            % (
+                self.base_name,
+                m.flags,
+                *m.bbox,
+                fmt(m.italic_angle).encode(),
+                m.ascent,
+                m.descent,
+                m.cap_height,
+                ff,
+            ),
+        )
+        writer.stream(ff, b"/Length1 %d/Filter/FlateDecode" % self.font_file_len, self.font_file)
+        writer.stream(tu, b"/Filter/FlateDecode", self.cmap)

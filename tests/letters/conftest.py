@@ -1,0 +1,37 @@
+"""Letters tests see no system font: an empty fontconfig, set before WeasyPrint loads.
+
+With it, a glyph the packaged fonts lack cannot be filled in silently by a font that
+happens to be installed on this machine; the tests prove the PDFs stand on their own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+EMPTY_FONTCONFIG = Path(__file__).resolve().parent / "fonts-empty.conf"
+# Must be absolute (a relative path makes fontconfig fall back to its default config).
+os.environ["FONTCONFIG_FILE"] = str(EMPTY_FONTCONFIG)
+
+
+@pytest.fixture(scope="session")
+def keypair(tmp_path_factory) -> tuple[str, str]:
+    from petition_service.letters.signing import generate_self_signed_pair
+
+    directory = tmp_path_factory.mktemp("keys")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    generate_self_signed_pair(key, cert, "Petition Service Test Signer")
+    return str(key), str(cert)
+
+
+@pytest.fixture
+def storage(request, tmp_path, monkeypatch):
+    """Batch files in this test's own folder (ids restart after each test's cleanup)."""
+    from petition_service.letters.storage import LocalBatchStorage
+
+    app = request.getfixturevalue("app")
+    root = tmp_path / "batches"
+    monkeypatch.setitem(app.config, "BATCH_STORAGE_PATH", str(root))
+    return LocalBatchStorage(root)
