@@ -21,6 +21,7 @@ import logging
 import re
 import shutil
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -525,3 +526,32 @@ def export_batch(batch: Batch, out_dir: Path) -> list[Path]:
         partial.replace(target)
         written.append(target)
     return written
+
+
+ZIP_NAME = "batch.zip"
+
+
+def batch_zip_name(batch: Batch) -> str:
+    return f"batch-{batch.id}-{batch.snapshot.get('petition') or batch.petition.slug}.zip"
+
+
+def ensure_batch_zip(batch: Batch) -> Path:
+    """The batch's PDFs and manifest as one zip, built once and kept beside them.
+
+    Built once so every download is the same bytes; the entries carry the batch's creation
+    time, not the time of building, and are stored uncompressed (PDFs are compressed).
+    """
+    if batch.status is not BatchStatus.DONE:
+        raise BatchError(f"batch {batch.id} is {batch.status.value}, not done")
+    storage = batch_storage()
+    if not storage.exists(batch.id, ZIP_NAME):
+        stamp = batch.created_at.astimezone(UTC).timetuple()[:6]
+        names = [*(document.file_name for document in batch.documents), MANIFEST_NAME]
+        with storage.writer(batch.id, ZIP_NAME) as sink, zipfile.ZipFile(sink, "w") as archive:
+            for name in names:
+                entry = zipfile.ZipInfo(name, date_time=stamp)
+                entry.compress_type = zipfile.ZIP_STORED
+                entry.external_attr = 0o644 << 16
+                with storage.open(batch.id, name) as source, archive.open(entry, "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+    return storage.path(batch.id, ZIP_NAME)

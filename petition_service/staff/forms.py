@@ -209,6 +209,17 @@ class InvalidateForm(FilterFields, FlaskForm):
         return None, list(self.ids.data or [])
 
 
+class BatchForm(FlaskForm):
+    mode = SelectField(
+        _l("Mode"),
+        choices=[
+            SelectChoice("letters", _l("One letter per signer")),
+            SelectChoice("annex", _l("The letter once, with a table of signers")),
+        ],
+        default="letters",
+    )
+
+
 class DeliveryForm(FlaskForm):
     delivered_on = DateField(
         _l("Delivered on"), default=lambda: datetime.now(UTC).date(), validators=[DataRequired()]

@@ -93,6 +93,22 @@ def petition_counts(petition: Petition) -> Counts:
     )
 
 
+def waiting_for_batch(petition_id: int) -> int:
+    """Confirmed signatures in no batch yet: what the next batch would carry."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Signature)
+            .where(
+                Signature.petition_id == petition_id,
+                Signature.status == SignatureStatus.CONFIRMED,
+                Signature.batch_id.is_(None),
+            )
+        )
+        or 0
+    )
+
+
 def petition_summary(petition: Petition) -> PetitionSummary:
     return PetitionSummary(
         petition.slug, petition.title, petition.status, petition.goal, petition_counts(petition)

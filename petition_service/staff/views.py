@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -25,11 +26,20 @@ from werkzeug.exceptions import Conflict, Forbidden
 
 from ..errors import wants_json
 from ..extensions import db, limiter
+from ..letters.batches import (
+    BatchError,
+    NothingToBatch,
+    batch_zip_name,
+    ensure_batch_zip,
+    freeze_batch,
+    queue_batch_render,
+)
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
 from . import auth, batches, exports, manage, moderation, service, stats
 from .charts import daily_chart, horizontal_chart
 from .forms import (
+    BatchForm,
     DeliveryForm,
     InvalidateForm,
     LoginForm,
@@ -134,6 +144,8 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             daily=daily_chart(stats.daily_confirmed(petition.id, days)),
             countries=horizontal_chart([(_country_name(c), n) for c, n in countries]),
             batches=stats.petition_batches(petition.id),
+            waiting=stats.waiting_for_batch(petition.id),
+            batch_form=BatchForm(),
             status_form=status_form,
             base_url=current_app.config["PUBLIC_BASE_URL"],
         ),
@@ -320,18 +332,60 @@ def signatures_csv(slug: str):
 # --- batches -------------------------------------------------------------------------
 
 
+@bp.post("/petitions/<slug>/batches")
+def create_batch(slug: str):
+    """Freeze the waiting signatures into a batch; a background job renders it."""
+    petition = petition_for_staff(slug)
+    form = BatchForm()
+    if not form.validate_on_submit():
+        if wants_json():
+            return jsonify({"errors": form.errors}), 422
+        flash(_("Choose how the batch should be laid out."))
+        return _see_other("staff.petition", slug=slug)
+    try:
+        created = freeze_batch(petition, form.mode.data, created_by=current_staff_user())
+    except NothingToBatch as exc:
+        raise Conflict(
+            _("No confirmed signatures are waiting: every one is in an earlier batch.")
+        ) from exc
+    db.session.commit()
+    queue_batch_render(created.id)
+    location = url_for("staff.batch", batch_id=created.id)
+    if wants_json():
+        body = {**batches.batch_progress(created), "url": location}
+        body = {key: body[key] for key in ("id", "status", "url", "done", "total")}
+        return jsonify(body), 202, {"Location": location}
+    return _render_batch_page(created), 202, {"Location": location}
+
+
+@bp.get("/batches/<int:batch_id>/download")
+def download_batch(batch_id: int):
+    found = batch_for_staff(batch_id)
+    try:
+        archive = ensure_batch_zip(found)
+    except BatchError as exc:
+        raise Conflict(_("This batch is not ready yet: it is %(status)s.",
+                         status=found.status.value)) from exc  # fmt: skip
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=batch_zip_name(found), max_age=0)  # fmt: skip
+
+
+def _render_batch_page(found, form: DeliveryForm | None = None, delivered_by: str | None = None):
+    return render_template(
+        "staff/batch.html",
+        batch=found,
+        in_progress=found.status in batches.IN_PROGRESS,
+        delivered_by=delivered_by,
+        form=form or DeliveryForm(),
+    )
+
+
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
     found = batch_for_staff(batch_id)
     if wants_json():
         return jsonify(batches.batch_progress(found))
-    return render_template(
-        "staff/batch.html",
-        batch=found,
-        in_progress=found.status in batches.IN_PROGRESS,
-        delivered_by=batches.batch_delivered_by(found),
-        form=DeliveryForm(),
-    )
+    return _render_batch_page(found, delivered_by=batches.batch_delivered_by(found))
 
 
 @bp.post("/batches/<int:batch_id>/delivered")
@@ -341,13 +395,7 @@ def batch_delivered(batch_id: int):
     if not form.validate_on_submit():
         if wants_json():
             return jsonify({"errors": form.errors}), 422
-        return render_template(
-            "staff/batch.html",
-            batch=found,
-            in_progress=found.status in batches.IN_PROGRESS,
-            delivered_by=None,
-            form=form,
-        ), 422
+        return _render_batch_page(found, form), 422
     try:
         batches.mark_delivered(
             found,
