@@ -117,6 +117,8 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         # Public pages must stay small: a signing form never needs more than this.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "COUNT_CACHE_SECONDS": _env_int("COUNT_CACHE_SECONDS", 5),
+        # A rendering batch whose worker sent no heartbeat for this long is rendered again.
+        "BATCH_LEASE_SECONDS": _env_int("BATCH_LEASE_SECONDS", 120),
     }
 
 

@@ -68,11 +68,24 @@ def task(**options: Any) -> Callable[[F], Any]:
     return decorator
 
 
+# Every periodic sweep, so a consumer can run them all once as it starts: work orphaned by
+# a process that died is picked up at once, not at the sweep's next tick.
+_sweeps: list[Any] = []
+
+
 def periodic_task(schedule: Any, **options: Any) -> Callable[[F], Any]:
     def decorator(fn: F) -> Any:
-        return huey.periodic_task(schedule, **options)(_in_app_context(fn))
+        task = huey.periodic_task(schedule, **options)(_in_app_context(fn))
+        _sweeps.append(task)
+        return task
 
     return decorator
+
+
+def run_sweeps_now() -> None:
+    """Queue every periodic sweep once (a consumer calls this as it starts)."""
+    for sweep in _sweeps:
+        huey.enqueue(sweep.s())
 
 
 every_minute = crontab(minute="*")
@@ -97,6 +110,7 @@ def start_embedded_consumer(workers: int = 2) -> None:
         consumer = _EmbeddedConsumer(huey, workers=workers, worker_type="thread", periodic=True)
         consumer.start()
         _embedded_consumer = consumer
+        run_sweeps_now()
         log.info("started %d in-process job threads (pid %d)", workers, os.getpid())
 
 
@@ -115,4 +129,5 @@ def init_app(app: Flask) -> None:
 def run_worker(workers: int) -> None:
     """`flask worker`: consume the Redis queue in this process until stopped."""
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    run_sweeps_now()
     consumer.run()

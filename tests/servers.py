@@ -83,3 +83,22 @@ def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 30
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{base} did not become healthy in {timeout} s")
+
+
+@contextmanager
+def worker_process(env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """`flask worker`: consumes the Redis queue (batch renders, mail) until stopped."""
+    process = subprocess.Popen(
+        [str(VENV_BIN / "flask"), "--app", "wsgi", "worker", "--threads", "2"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

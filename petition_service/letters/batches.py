@@ -47,7 +47,7 @@ from .storage import batch_storage
 log = logging.getLogger(__name__)
 
 #: A render that has not finished within this time is presumed dead and may be taken over.
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(minutes=2)
 #: Renders started per batch before the sweep gives up and marks it failed.
 MAX_ATTEMPTS = 3
 #: Rows fetched per round trip while streaming signatures (bounded memory at any size).
@@ -294,22 +294,32 @@ class _Progress:
         if done - self.recorded >= PROGRESS_EVERY or done == total:
             with db.engine.begin() as connection:
                 connection.execute(
-                    update(Batch).where(Batch.id == self.batch_id).values(progress_done=done)
+                    update(Batch)
+                    .where(Batch.id == self.batch_id)
+                    .values(progress_done=done, heartbeat_at=utcnow())
                 )
             self.recorded = done
         if self.callback is not None:
             self.callback(done, total)
 
 
+def lease() -> timedelta:
+    """How long a rendering batch may go without a heartbeat before another worker takes it."""
+    return timedelta(seconds=current_app.config.get("BATCH_LEASE_SECONDS", LEASE.total_seconds()))
+
+
+def _lost_its_worker(now: datetime) -> Any:
+    return and_(
+        Batch.status == BatchStatus.RENDERING,
+        or_(Batch.heartbeat_at.is_(None), Batch.heartbeat_at < now - lease()),
+    )
+
+
 def _claim(batch_id: int) -> Batch | None:
     """Mark the batch as rendering by us, or return None if it is done or in live hands."""
     now = utcnow()
     claimable = or_(
-        Batch.status.in_([BatchStatus.QUEUED, BatchStatus.FAILED]),
-        and_(
-            Batch.status == BatchStatus.RENDERING,
-            or_(Batch.started_at.is_(None), Batch.started_at < now - LEASE),
-        ),
+        Batch.status.in_([BatchStatus.QUEUED, BatchStatus.FAILED]), _lost_its_worker(now)
     )
     claimed = db.session.execute(
         update(Batch)
@@ -318,6 +328,7 @@ def _claim(batch_id: int) -> Batch | None:
             status=BatchStatus.RENDERING,
             attempts=Batch.attempts + 1,
             started_at=now,
+            heartbeat_at=now,
             finished_at=None,
             progress_done=0,
             error="",
@@ -449,15 +460,15 @@ def requeue_stuck_batches() -> list[int]:
     A queued batch that waited longer than the lease lost its nudge (an in-memory queue
     dies with its process); a rendering batch past its lease lost its worker.
     """
-    stale = utcnow() - LEASE
+    now = utcnow()
     stuck = db.session.scalars(
         select(Batch).where(
             or_(
                 and_(
                     Batch.status == BatchStatus.QUEUED,
-                    func.coalesce(Batch.started_at, Batch.created_at) < stale,
+                    func.coalesce(Batch.started_at, Batch.created_at) < now - lease(),
                 ),
-                and_(Batch.status == BatchStatus.RENDERING, Batch.started_at < stale),
+                _lost_its_worker(now),
             )
         )
     ).all()

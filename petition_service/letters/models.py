@@ -51,6 +51,9 @@ class Batch(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Renewed by the rendering worker with each progress write: a render whose heartbeat
+    # stops (the worker died) is taken over once BATCH_LEASE_SECONDS have passed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The delivery ledger: when, how and by whom the letters reached the recipients.
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

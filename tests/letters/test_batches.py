@@ -335,7 +335,7 @@ def test_a_batch_whose_worker_died_is_rendered_again_to_the_same_documents(app_c
     assert render_batch(batch_id).attempts == 1  # done: left alone
 
     batch.status = BatchStatus.RENDERING  # as a worker that died mid-render leaves it
-    batch.started_at = utcnow() - LEASE - timedelta(minutes=1)
+    batch.heartbeat_at = utcnow() - LEASE - timedelta(minutes=1)
     db.session.commit()
     assert requeue_stuck_batches() == [batch_id]  # queued, and run at once in tests
 
@@ -356,10 +356,13 @@ def test_the_sweep_requeues_lost_batches_and_gives_up_after_max_attempts(app_con
         petition,
         status=BatchStatus.RENDERING,
         started_at=old,
+        heartbeat_at=old,
         attempts=MAX_ATTEMPTS,
         error="RuntimeError: out of memory",
     )
-    busy = make_batch(petition, status=BatchStatus.RENDERING, started_at=utcnow(), attempts=1)
+    # Started long ago, but its worker is alive: the heartbeat is recent.
+    busy = make_batch(petition, status=BatchStatus.RENDERING, started_at=old,
+                      heartbeat_at=utcnow(), attempts=1)  # fmt: skip
     fresh = make_batch(petition, status=BatchStatus.QUEUED, created_at=utcnow())
     db.session.commit()
 
