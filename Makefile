@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: install run test lint syscheck translations bench clean
+.PHONY: install run test lint syscheck translations bench cluster clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ run: syscheck
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)."
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 		--access-logfile - wsgi:app
+
+# Two app servers and a worker on the local PostgreSQL and Redis (see tools/cluster.py).
+cluster: syscheck
+	$(BIN)/python tools/cluster.py
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
