@@ -37,6 +37,11 @@ class PetitionDetail(PetitionSummary):
     )
 
 
+class PetitionCount(BaseModel):
+    signature_count: int = Field(description="Confirmed, valid signatures; may lag by up to 10 s.")
+    goal: int
+
+
 class SignatureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

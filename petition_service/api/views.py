@@ -17,7 +17,15 @@ from ..signatures.limits import sign_limits
 from ..signatures.tokens import check_form_token, issue_form_token, token_problem_message
 from ..signatures.validation import validate_signature
 from .openapi import spec
-from .schemas import Accepted, Error, PetitionDetail, PetitionList, SignatureIn, ValidationErrors
+from .schemas import (
+    Accepted,
+    Error,
+    PetitionCount,
+    PetitionDetail,
+    PetitionList,
+    SignatureIn,
+    ValidationErrors,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Reads are cheap but not free: one client polling in a tight loop is slowed, not everyone.
@@ -59,6 +67,19 @@ def get_petition(slug: str):
         "recipients": [{"name": r.name, "title": r.title} for r in petition.recipients],
         "form_token": issue_form_token(petition.id) if accepting else None,
     }
+
+
+@bp.get("/petitions/<slug>/count")
+@spec.validate(resp=Response(HTTP_200=PetitionCount, HTTP_404=Error), skip_validation=True,
+               tags=["petitions"])  # fmt: skip
+def get_count(slug: str):
+    """Just the live count, for pages that poll it: served from the count cache, and
+    cacheable by browsers and proxies for as long as the cache keeps it."""
+    summary = petitions.public_count(slug)
+    response = current_app.json.response(summary)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["COUNT_CACHE_SECONDS"]
+    return response
 
 
 @bp.post("/petitions/<slug>/signatures")

@@ -6,6 +6,8 @@ import contextlib
 import math
 import threading
 import time
+from collections.abc import Hashable
+from typing import Any
 
 import redis
 from flask import Flask, current_app
@@ -38,8 +40,8 @@ def list_open_petitions() -> list[Petition]:
     )
 
 
-class MemoryCountCache:
-    """Counts kept for a few seconds in this process (the embedded default).
+class MemoryCache:
+    """Values kept for a few seconds in this process: the counts in the embedded default.
 
     The count is read on every page view and API poll (the traffic that brought a
     national petitions site down was mostly people reloading the count), so it is
@@ -48,18 +50,18 @@ class MemoryCountCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._values: dict[int, tuple[float, int]] = {}
+        self._values: dict[Hashable, tuple[float, Any]] = {}
 
-    def get(self, petition_id: int) -> int | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
-            hit = self._values.get(petition_id)
+            hit = self._values.get(key)
         if hit is None or hit[0] < time.monotonic():
             return None
         return hit[1]
 
-    def put(self, petition_id: int, ttl: float, value: int) -> None:
+    def put(self, key: Hashable, ttl: float, value: Any) -> None:
         with self._lock:
-            self._values[petition_id] = (time.monotonic() + ttl, value)
+            self._values[key] = (time.monotonic() + ttl, value)
 
     def clear(self) -> None:
         with self._lock:
@@ -95,7 +97,7 @@ class RedisCountCache:
 class _AppCountCache:
     """The running app's cache, whichever kind it is."""
 
-    def _backend(self) -> MemoryCountCache | RedisCountCache:
+    def _backend(self) -> MemoryCache | RedisCountCache:
         return current_app.extensions["count_cache"]
 
     def get(self, petition_id: int) -> int | None:
@@ -113,7 +115,7 @@ count_cache = _AppCountCache()
 
 def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
-    app.extensions["count_cache"] = RedisCountCache(redis_url) if redis_url else MemoryCountCache()
+    app.extensions["count_cache"] = RedisCountCache(redis_url) if redis_url else MemoryCache()
 
 
 def count_confirmed_signatures(petition_id: int) -> int:
@@ -141,3 +143,26 @@ def signature_count(petition_id: int) -> int:
     if ttl > 0:
         count_cache.put(petition_id, ttl, value)
     return value
+
+
+# Slug -> (id, goal) of public petitions, per process; a petition's id never changes and a
+# new goal may show a few seconds late.
+_slug_cache = MemoryCache()
+
+
+def public_count(slug: str) -> dict[str, int]:
+    """{"signature_count", "goal"} of a public petition, for the count endpoint.
+
+    The petition's id and goal are cached with its count, so a poll costs no query at all
+    while the cache is fresh: polling the count must be as cheap as a health check.
+    """
+    ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 5))
+    key = ("count-by-slug", slug)
+    cached = _slug_cache.get(key) if ttl > 0 else None
+    if cached is None:
+        petition = get_public_petition(slug)
+        cached = (petition.id, petition.goal)
+        if ttl > 0:
+            _slug_cache.put(key, ttl, cached)
+    petition_id, goal = cached
+    return {"signature_count": signature_count(petition_id), "goal": goal}

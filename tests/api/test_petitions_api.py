@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from petition_service.extensions import db
-from petition_service.models import PetitionStatus, SignatureStatus
+from petition_service.models import Petition, PetitionStatus, SignatureStatus
 from tests.factories import make_petition, make_signature
 
 
@@ -84,3 +84,39 @@ def test_one_client_polling_too_fast_is_slowed(app, client):
         app.config["API_READ_LIMIT"] = "600 per minute"
     assert statuses == [200, 200, 200, 429]
     assert other.status_code == 200
+
+
+def test_the_count_endpoint_is_cheap_and_cacheable(app, client):
+    with app.app_context():
+        petition = make_petition(goal=900)
+        make_signature(petition)
+        make_signature(petition, status=SignatureStatus.PENDING)
+        draft = make_petition(status=PetitionStatus.DRAFT)
+        db.session.commit()
+        slug, draft_slug = petition.slug, draft.slug
+    response = client.get(f"/api/v1/petitions/{slug}/count")
+    assert response.json == {"signature_count": 1, "goal": 900}
+    assert "public" in response.headers["Cache-Control"]
+    assert client.get(f"/api/v1/petitions/{draft_slug}/count").status_code == 404
+    assert client.get("/api/v1/petitions/nope/count").json["error"]["code"] == 404
+
+
+def test_the_count_endpoint_serves_the_cached_count(app, client):
+    app.config["COUNT_CACHE_SECONDS"] = 60
+    try:
+        with app.app_context():
+            petition = make_petition()
+            make_signature(petition)
+            db.session.commit()
+            slug = petition.slug
+        assert client.get(f"/api/v1/petitions/{slug}/count").json["signature_count"] == 1
+        assert (
+            "max-age=60" in client.get(f"/api/v1/petitions/{slug}/count").headers["Cache-Control"]
+        )
+        with app.app_context():
+            make_signature(db.session.get(Petition, petition.id))
+            db.session.commit()
+        # Still the cached value: the count may lag by up to COUNT_CACHE_SECONDS.
+        assert client.get(f"/api/v1/petitions/{slug}/count").json["signature_count"] == 1
+    finally:
+        app.config["COUNT_CACHE_SECONDS"] = 0
