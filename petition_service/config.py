@@ -109,7 +109,7 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         "SIGN_LIMITS_PER_CLIENT": os.environ.get(
             "SIGN_LIMITS_PER_CLIENT", "1 per 10 seconds; 5 per 5 minutes"
         ),
-        "SIGN_LIMIT_PER_PETITION": os.environ.get("SIGN_LIMIT_PER_PETITION", "200000 per hour"),
+        "SIGN_LIMIT_PER_PETITION": os.environ.get("SIGN_LIMIT_PER_PETITION", "60000 per minute"),
         "API_READ_LIMIT": os.environ.get("API_READ_LIMIT", "600 per minute"),
         # A human needs a few seconds to fill the form; a token stays good for a day.
         "FORM_MIN_SECONDS": _env_int("FORM_MIN_SECONDS", 3),
