@@ -7,7 +7,7 @@ keyed hash of its address, so counters never hold an IP address either.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 
 from ..extensions import limiter
 from .clients import client_hash
@@ -21,11 +21,19 @@ def _petition() -> str:
     return str((request.view_args or {}).get("slug", ""))
 
 
+def _was_accepted(response: Response) -> bool:
+    return response.status_code < 400
+
+
+# Only what was accepted counts against the signer (signatures, repeats and the honeypot,
+# which all answer like a success): someone who mistyped their email and sends the form
+# again at once must not be told to wait. Refused submissions write nothing and cost little.
 per_client = limiter.shared_limit(
     lambda: current_app.config["SIGN_LIMITS_PER_CLIENT"],
     scope="sign-client",
     key_func=_client_and_petition,
     methods=["POST"],
+    deduct_when=_was_accepted,
 )
 per_petition = limiter.shared_limit(
     lambda: current_app.config["SIGN_LIMIT_PER_PETITION"],

@@ -157,3 +157,12 @@ def test_limits_are_shared_by_every_process(app, backend, tmp_path):
     rule = parse("3 per minute")
     assert [first.hit(rule, "k"), second.hit(rule, "k"), first.hit(rule, "k")] == [True] * 3
     assert second.hit(rule, "k") is False
+
+
+def test_a_signer_who_corrects_a_mistake_is_not_told_to_wait(app, client, slug):
+    token = form_token(client, slug)
+    mistyped = post_signature(client, slug, address="203.0.113.40", token=token, email="hoa@")
+    assert mistyped.status_code == 422
+    corrected = post_signature(client, slug, address="203.0.113.40", token=token)
+    assert corrected.status_code == 303
+    assert _count(app) == 1
