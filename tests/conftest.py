@@ -34,6 +34,8 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "PUBLIC_BASE_URL": "http://petitions.example.org",
         "COUNT_CACHE_SECONDS": 0,
         "JOBS_IMMEDIATE": True,
+        # Every commit nudges the sender at once, so tests see their mail without waiting.
+        "MAIL_KICK_INTERVAL_SECONDS": 0,
         # Tests post forms at machine speed; the time trap has tests of its own.
         "FORM_MIN_SECONDS": 0,
         # Tests must never reach a real mail server by accident.

@@ -92,7 +92,7 @@ def get_count(slug: str):
 )
 def sign(slug: str):
     """Sign a petition. The signer confirms by email; a repeat is answered like a new one."""
-    petition = petitions.get_public_petition(slug)
+    petition = petitions.petition_ref(slug)
     if not petition.is_accepting_signatures():
         return {"error": {"code": 410, "name": "Gone", "message": petition.update_message
                           or "This petition no longer accepts signatures."}}, 410  # fmt: skip

@@ -64,8 +64,13 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{host}>"
 
 
-def compose_signature_mail(signature: Signature, kind: MailKind, now: datetime) -> ComposedMail:
-    """Subject, text and HTML bodies and headers of `kind` for `signature`."""
+def compose_signature_mail(
+    signature: Signature, kind: MailKind, written_at: datetime, message_id: str
+) -> ComposedMail:
+    """Subject, text and HTML bodies and headers of `kind` for `signature`.
+
+    `written_at` and `message_id` are the outbox row's, so the mail is the same message
+    whenever it is composed and however often it is sent."""
     petition = signature.petition
     organisation = petition.organisation
     language = signer_language(signature)
@@ -90,9 +95,9 @@ def compose_signature_mail(signature: Signature, kind: MailKind, now: datetime) 
 
     headers = {
         "From": from_header(f"{petition.title} ({organisation.name})"),
-        "Message-ID": new_message_id(),
+        "Message-ID": message_id,
         # The time the mail was written, kept across retries like the Message-ID.
-        "Date": formatdate(now.timestamp(), usegmt=True),
+        "Date": formatdate(written_at.timestamp(), usegmt=True),
         # "Unsubscribe" from a signature means withdrawing it; the link opens a page with a
         # button (no List-Unsubscribe-Post: one click in a mail client must not withdraw).
         "List-Unsubscribe": f"<{unsubscribe}>",

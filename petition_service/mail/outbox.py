@@ -11,34 +11,51 @@ signature row is flushed; the view calls `kick` right after its commit.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from ..extensions import db
-from ..signatures.models import Signature, SignatureStatus
+from ..signatures.models import SignatureStatus
 from ..types import utcnow
-from .compose import MailKind, compose_signature_mail, delivery_address
+from .compose import MailKind, delivery_address, new_message_id
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
+
+
+class SignatureLike(Protocol):
+    """What queueing needs of a signature: the ORM row, or the sign service's plain values."""
+
+    id: int
+    email: str
+    status: SignatureStatus
+
 
 # Ten attempts on one address within an hour send at most this many mails: enough for a
 # signer who lost the first mail, useless for flooding someone else's inbox.
 DEFAULT_MAILS_PER_ADDRESS_PER_HOUR = 2
 
 
-def queue_signature_mail(signature: Signature, *, repeat: bool) -> OutboxMessage | None:
-    """Add the mail a signature calls for to the session; never commits.
+def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | None:
+    """Add the mail a signature calls for to the current transaction; never commits.
+    Returns the outbox row's id, or None when no mail is due:
 
     - new signature (`repeat=False`): the confirmation mail;
     - repeat of a pending signature: the confirmation mail again (the first may be lost);
     - repeat of a confirmed signature: an "already signed" mail, never a second signature;
     - repeat of a withdrawn or invalid signature: nothing (there is nothing to confirm, and
       a staff decision is not re-opened by mail);
-    - the address already had its share of mail this hour: nothing (returns None).
+    - the address already had its share of mail this hour: nothing.
+
+    Only the row is written here, with Core statements (this runs on every signature): the
+    sender composes the mail (templates, links, tokens) on its first attempt, off the
+    signer's request, and stores it for every retry.
     """
     if not repeat or signature.status is SignatureStatus.PENDING:
         kind = MailKind.CONFIRM
@@ -49,33 +66,73 @@ def queue_signature_mail(signature: Signature, *, repeat: bool) -> OutboxMessage
 
     now = utcnow()
     address = delivery_address(signature.email)
-    _serialise_per_address(address)
-    mail = compose_signature_mail(signature, kind, now)
-    message = OutboxMessage(
-        message_id=mail.headers["Message-ID"],
-        kind=mail.kind.value,
-        to_address=mail.to_address,
-        subject=mail.subject,
-        body_text=mail.body_text,
-        body_html=mail.body_html,
-        headers=mail.headers,
-        signature_id=signature.id,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    db.session.add(message)
+    connection = db.session.connection()
+    _serialise_per_address(connection, address)
+    outbox_id = connection.execute(
+        _INSERT_ROW,
+        {
+            "message_id": new_message_id(),
+            "kind": kind.value,
+            "to_address": address,
+            "subject": "",
+            "body_text": "",
+            "body_html": "",
+            "headers": {},
+            "signature_id": signature.id,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        },
+    ).scalar_one()
     # Written before counting: on SQLite this write holds the database's write lock until
     # the commit, so a concurrent request for the same address counts after us, never
     # alongside (PostgreSQL gets the same from the advisory lock above).
-    db.session.flush()
-    if _mails_in_last_hour(address, now) > _hourly_cap():
-        db.session.delete(message)
-        db.session.flush()
+    sent = connection.execute(_COUNT_RECENT, {"address": address, "since": now - _HOUR}).scalar()
+    if sent > _hourly_cap():
+        connection.execute(_DELETE_ROW, {"id": outbox_id})
         log.info("mail cap reached: signature %s gets no %s mail", signature.id, kind)
         return None
-    return message
+    return outbox_id
+
+
+_outbox = OutboxMessage.__table__
+_HOUR = timedelta(hours=1)
+_INSERT_ROW = insert(_outbox).returning(_outbox.c.id)
+_COUNT_RECENT = (
+    select(func.count())
+    .select_from(_outbox)
+    .where(_outbox.c.to_address == bindparam("address"), _outbox.c.created_at >= bindparam("since"))
+)
+_DELETE_ROW = delete(_outbox).where(_outbox.c.id == bindparam("id"))
+
+
+class _KickPacer:
+    """At most one nudge per MAIL_KICK_INTERVAL_SECONDS per process, plus one trailing nudge
+    at the end of the interval, so a surge of signatures wakes the sender a few times a
+    second (each run sends everything due) instead of queueing one job per signature; and
+    no mail waits longer than the interval for its run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_at = 0.0
+        self._trailing_at = 0.0
+
+    def delay(self, interval: float) -> float | None:
+        """0 to nudge now, the seconds to wait for a trailing nudge, or None: one is due."""
+        now = time.monotonic()
+        with self._lock:
+            if now >= self._next_at:
+                self._next_at = now + interval
+                return 0.0
+            if self._trailing_at < self._next_at:
+                self._trailing_at = self._next_at
+                return self._next_at - now
+            return None
+
+
+_pacer = _KickPacer()
 
 
 def kick() -> None:
@@ -83,8 +140,15 @@ def kick() -> None:
     unreachable, the minute sweep sends the mail anyway."""
     from .tasks import send_due_mail_task
 
+    interval = float(current_app.config.get("MAIL_KICK_INTERVAL_SECONDS", 0.5))
+    delay = _pacer.delay(interval) if interval > 0 else 0.0
+    if delay is None:
+        return
     try:
-        send_due_mail_task()
+        if delay:
+            send_due_mail_task.schedule(delay=delay)
+        else:
+            send_due_mail_task()
     except Exception:
         log.exception("could not nudge the mail sender; the periodic sweep will send the mail")
 
@@ -120,26 +184,12 @@ def _hourly_cap() -> int:
     )
 
 
-def _mails_in_last_hour(address: str, now: datetime) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
-                OutboxMessage.to_address == address,
-                OutboxMessage.created_at >= now - timedelta(hours=1),
-            )
-        )
-        or 0
-    )
-
-
-def _serialise_per_address(address: str) -> None:
+def _serialise_per_address(connection: Connection, address: str) -> None:
     """On PostgreSQL, make concurrent requests for one address count its mail one after the
     other (or two could each see one mail and both add a second): a transaction-scoped
     advisory lock keyed by the address, released by the commit."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
+    if connection.dialect.name == "postgresql":
+        connection.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:address, 0))"),
             {"address": address},
         )

@@ -26,7 +26,9 @@ from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import select, update
 
 from ..extensions import db, mailman
+from ..signatures.models import Signature
 from ..types import utcnow
+from .compose import MailKind, compose_signature_mail
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,8 @@ def deliver(
     if row is None:  # pragma: no cover - deleted between claim and read
         return False
     try:
+        if not row.body_text:
+            _compose(row)
         if transport is None:
             with _Transport() as own:
                 own.send(row)
@@ -120,6 +124,17 @@ def deliver(
     )
     db.session.commit()
     return True
+
+
+def _compose(row: OutboxMessage) -> None:
+    """Write the mail of a row queued by the sign service, once: every retry sends it as is."""
+    signature = db.session.get(Signature, row.signature_id) if row.signature_id else None
+    if signature is None or not signature.email:
+        raise LookupError("the signature of this mail was withdrawn or purged")
+    mail = compose_signature_mail(signature, MailKind(row.kind), row.created_at, row.message_id)
+    row.subject, row.body_text, row.body_html = mail.subject, mail.body_text, mail.body_html
+    row.headers = mail.headers
+    db.session.commit()
 
 
 def _record_failure(row: OutboxMessage, exc: Exception, now: datetime) -> None:
@@ -170,7 +185,10 @@ def _schedule_retry(outbox_id: int, delay: timedelta) -> None:
 
 def _is_permanent(exc: Exception) -> bool:
     """A 5xx answer about this mail (unknown mailbox, rejected content) will not change
-    on retry; a refused connection, a timeout or a 4xx answer may."""
+    on retry; a refused connection, a timeout or a 4xx answer may. Nor will a mail whose
+    signature is gone."""
+    if isinstance(exc, LookupError):
+        return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException) and not isinstance(

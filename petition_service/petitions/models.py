@@ -41,6 +41,21 @@ class PetitionStatus(enum.StrEnum):
     VICTORY = "victory"
 
 
+def accepts_signatures(
+    status: PetitionStatus,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    now: datetime | None = None,
+) -> bool:
+    """Open, and within its dates: the rule for the model and its cached reference alike."""
+    now = now or utcnow()
+    return (
+        status is PetitionStatus.OPEN
+        and (opens_at is None or opens_at <= now)
+        and (closes_at is None or now < closes_at)
+    )
+
+
 class Petition(db.Model):
     __tablename__ = "petitions"
 
@@ -79,12 +94,7 @@ class Petition(db.Model):
         return self.status is not PetitionStatus.DRAFT
 
     def is_accepting_signatures(self, now: datetime | None = None) -> bool:
-        now = now or utcnow()
-        return (
-            self.status is PetitionStatus.OPEN
-            and (self.opens_at is None or self.opens_at <= now)
-            and (self.closes_at is None or now < self.closes_at)
-        )
+        return accepts_signatures(self.status, self.opens_at, self.closes_at, now)
 
     def __repr__(self) -> str:
         return f"<Petition {self.slug!r} {self.status.value}>"

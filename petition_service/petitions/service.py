@@ -7,6 +7,8 @@ import math
 import threading
 import time
 from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import redis
@@ -17,7 +19,9 @@ from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..signatures.models import Signature, SignatureStatus
-from .models import Petition, PetitionStatus
+from .models import Petition, PetitionStatus, accepts_signatures
+
+_NOT_FOUND = "There is no petition at this address. It may have moved or been withdrawn."
 
 
 def get_public_petition(slug: str) -> Petition:
@@ -28,7 +32,7 @@ def get_public_petition(slug: str) -> Petition:
         .options(selectinload(Petition.recipients), selectinload(Petition.organisation))
     )
     if petition is None:
-        raise NotFound("There is no petition at this address. It may have moved or been withdrawn.")
+        raise NotFound(_NOT_FOUND)
     return petition
 
 
@@ -145,24 +149,53 @@ def signature_count(petition_id: int) -> int:
     return value
 
 
-# Slug -> (id, goal) of public petitions, per process; a petition's id never changes and a
-# new goal may show a few seconds late.
-_slug_cache = MemoryCache()
+@dataclass(frozen=True)
+class PetitionRef:
+    """What signing and counting need of a public petition: plain values, safe to keep in
+    a per-process cache and to share between threads."""
+
+    id: int
+    slug: str
+    title: str
+    language: str
+    status: PetitionStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+    update_message: str
+    goal: int
+    allowed_origins: tuple[str, ...]
+
+    def is_accepting_signatures(self, now: datetime | None = None) -> bool:
+        return accepts_signatures(self.status, self.opens_at, self.closes_at, now)
+
+
+# Slug -> PetitionRef, per process, for COUNT_CACHE_SECONDS: the sign endpoint and the count
+# poll are the hot paths, and a petition changes rarely (closing it shows within seconds).
+_refs = MemoryCache()
+
+
+def petition_ref(slug: str) -> PetitionRef:
+    """The public petition `slug` as plain values, from the cache when fresh; 404 if none."""
+    ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 5))
+    ref = _refs.get(slug) if ttl > 0 else None
+    if ref is None:
+        row = db.session.execute(
+            select(
+                Petition.id, Petition.slug, Petition.title, Petition.language, Petition.status,
+                Petition.opens_at, Petition.closes_at, Petition.update_message, Petition.goal,
+                Petition.allowed_origins,
+            ).where(Petition.slug == slug, Petition.status != PetitionStatus.DRAFT)
+        ).one_or_none()  # fmt: skip
+        if row is None:
+            raise NotFound(_NOT_FOUND)
+        ref = PetitionRef(*row[:-1], allowed_origins=tuple(row.allowed_origins or ()))
+        if ttl > 0:
+            _refs.put(slug, ttl, ref)
+    return ref
 
 
 def public_count(slug: str) -> dict[str, int]:
-    """{"signature_count", "goal"} of a public petition, for the count endpoint.
-
-    The petition's id and goal are cached with its count, so a poll costs no query at all
-    while the cache is fresh: polling the count must be as cheap as a health check.
-    """
-    ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 5))
-    key = ("count-by-slug", slug)
-    cached = _slug_cache.get(key) if ttl > 0 else None
-    if cached is None:
-        petition = get_public_petition(slug)
-        cached = (petition.id, petition.goal)
-        if ttl > 0:
-            _slug_cache.put(key, ttl, cached)
-    petition_id, goal = cached
-    return {"signature_count": signature_count(petition_id), "goal": goal}
+    """{"signature_count", "goal"} of a public petition, for the count endpoint: no query
+    at all while the caches are fresh, so polling the count costs what a health check does."""
+    ref = petition_ref(slug)
+    return {"signature_count": signature_count(ref.id), "goal": ref.goal}

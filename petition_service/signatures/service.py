@@ -6,13 +6,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..mail import outbox
 from ..petitions.models import Petition
+from ..petitions.service import PetitionRef
 from ..types import utcnow
 from .models import Signature, SignatureStatus
 from .validation import SignatureInput
@@ -29,13 +30,32 @@ class SignResult:
     signature_id: int
 
 
-def _insert_ignoring_duplicate():
-    dialect = db.session.get_bind().dialect.name
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+@dataclass(frozen=True)
+class _Signed:
+    """The signature as the outbox needs it (see mail.outbox.SignatureLike)."""
+
+    id: int
+    email: str
+    status: SignatureStatus
+
+
+_signatures = Signature.__table__
+# Built once per dialect: this runs on every signature, so no ORM unit of work and no
+# statement construction per request (SQLAlchemy caches the compiled form).
+_INSERTS = {
+    dialect: insert(_signatures)
+    .on_conflict_do_nothing(index_elements=["petition_id", "email_canonical"])
+    .returning(_signatures.c.id)
+    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+_FIND_EXISTING = select(_signatures.c.id, _signatures.c.email, _signatures.c.status).where(
+    _signatures.c.petition_id == bindparam("petition_id"),
+    _signatures.c.email_canonical == bindparam("email_canonical"),
+)
 
 
 def sign_petition(
-    petition: Petition, data: SignatureInput, *, client_hash: str, language: str
+    petition: PetitionRef | Petition, data: SignatureInput, *, client_hash: str, language: str
 ) -> SignResult:
     """Record a signature, or recognise a repeat, and queue the mail either way.
 
@@ -43,42 +63,37 @@ def sign_petition(
     constraint), in one statement: two identical submissions racing on two servers get one
     row and one REPEAT, never an error. The caller commits, then calls `outbox.kick()`.
     """
-    insert = _insert_ignoring_duplicate()
+    connection = db.session.connection()
+    insert_or_skip = _INSERTS[connection.dialect.name]
+    row = {
+        "petition_id": petition.id,
+        "name": data.name,
+        "email": data.email,
+        "email_canonical": data.email_canonical,
+        "country": data.country,
+        "city": data.city,
+        "consent": data.consent,
+        "wants_updates": data.wants_updates,
+        "language": language,
+        "status": SignatureStatus.PENDING,
+        "client_hash": client_hash,
+        "created_at": utcnow(),
+        "invalid_reason": "",
+    }
     for _attempt in range(3):
-        statement = (
-            insert(Signature)
-            .values(
-                petition_id=petition.id,
-                name=data.name,
-                email=data.email,
-                email_canonical=data.email_canonical,
-                country=data.country,
-                city=data.city,
-                consent=data.consent,
-                wants_updates=data.wants_updates,
-                language=language,
-                status=SignatureStatus.PENDING,
-                client_hash=client_hash,
-                created_at=utcnow(),
-                invalid_reason="",
-            )
-            .on_conflict_do_nothing(index_elements=["petition_id", "email_canonical"])
-            .returning(Signature)
-        )
-        signature = db.session.scalar(statement)
-        outcome = SignOutcome.NEW
-        if signature is None:
-            signature = db.session.scalar(
-                select(Signature).where(
-                    Signature.petition_id == petition.id,
-                    Signature.email_canonical == data.email_canonical,
-                )
-            )
-            outcome = SignOutcome.REPEAT
-        if signature is not None:
+        new_id = connection.execute(insert_or_skip, row).scalar()
+        if new_id is not None:
+            signed, outcome = _Signed(new_id, data.email, SignatureStatus.PENDING), SignOutcome.NEW
+            break
+        existing = connection.execute(
+            _FIND_EXISTING,
+            {"petition_id": petition.id, "email_canonical": data.email_canonical},
+        ).one_or_none()
+        if existing is not None:
+            signed, outcome = _Signed(*existing), SignOutcome.REPEAT
             break
         # The row we collided with was withdrawn or purged in between: insert again.
     else:
         raise RuntimeError("could not record a signature after three attempts")
-    outbox.queue_signature_mail(signature, repeat=outcome is SignOutcome.REPEAT)
-    return SignResult(outcome, signature.id)
+    outbox.queue_signature_mail(signed, repeat=outcome is SignOutcome.REPEAT)
+    return SignResult(outcome, signed.id)

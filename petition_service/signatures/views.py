@@ -45,7 +45,7 @@ def _submitted_fields() -> dict[str, str]:
 @sign_limits
 def sign(slug: str):
     embedded = request.args.get("embed") == "1"
-    petition = petitions.get_public_petition(slug)
+    petition = petitions.petition_ref(slug)
     g.petition = petition
     if not petition.is_accepting_signatures():
         return render_template("signatures/closed.html", petition=petition,
@@ -59,11 +59,13 @@ def sign(slug: str):
     token_problem = check_form_token(data.get("form_token"), petition.id)
     result = validate_signature(data)
     if token_problem or result.errors:
+        # The form again, which needs the whole petition: a rarer path than signing.
+        full = petitions.get_public_petition(slug)
         form = {"values": data, "errors": result.errors, "token_problem": token_problem}
         if embedded:
-            return render_template("embed/form.html", **form_context(petition, embedded=True,
+            return render_template("embed/form.html", **form_context(full, embedded=True,
                                                                      **form)), 422  # fmt: skip
-        return render_petition_page(petition, **form), 422
+        return render_petition_page(full, **form), 422
 
     service.sign_petition(petition, result.value, client_hash=client_hash(),
                           language=current_language())  # fmt: skip

@@ -180,3 +180,14 @@ def test_kick_has_the_in_process_consumer_send_the_mail(app, smtp, embedded_queu
         while _outbox()[0].status is not OutboxStatus.SENT and time.monotonic() < deadline:
             time.sleep(0.02)
         assert _outbox()[0].status is OutboxStatus.SENT
+
+
+def test_the_sender_is_nudged_at_most_once_per_interval_plus_one_trailing_nudge():
+    from petition_service.mail.outbox import _KickPacer
+
+    pacer = _KickPacer()
+    assert pacer.delay(10) == 0.0  # the first nudge goes at once
+    trailing = pacer.delay(10)
+    assert trailing is not None and 9 < trailing <= 10  # one trailing nudge is scheduled
+    assert pacer.delay(10) is None  # everything after rides on that one
+    assert pacer.delay(10) is None

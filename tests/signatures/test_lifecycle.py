@@ -90,7 +90,7 @@ def test_withdraw_erases_the_signer_and_cancels_unsent_mail(app_context):
         None,
     )
     assert count_confirmed_signatures(petition.id) == 0
-    mail = db.session.get(OutboxMessage, queued.id)
+    mail = db.session.get(OutboxMessage, queued)
     assert (mail.to_address, mail.body_text, mail.body_html, mail.headers) == ("", "", "", {})
     # It was never sent, and now never will be.
     assert mail.status is OutboxStatus.FAILED
@@ -120,7 +120,7 @@ def test_purge_deletes_only_pending_signatures_past_the_ttl(app_context):
         _age(signature, 73)
     _age(young_pending, 71)
     db.session.commit()
-    old_id, mail_id = old_pending.id, mail.id
+    old_id, mail_id = old_pending.id, mail
 
     assert purge_expired_pending() == 1
     db.session.commit()
