@@ -12,10 +12,13 @@ accepted while the SMTP server is down goes out once it is back, restarts includ
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import smtplib
 import tempfile
+import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.policy import compat32
 from pathlib import Path
@@ -25,6 +28,7 @@ from flask import current_app
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import select, update
 
+from .. import jobs
 from ..extensions import db, mailman
 from ..signatures.models import Signature
 from ..types import utcnow
@@ -69,11 +73,51 @@ def send_due_mail(now: datetime | None = None, limit: int = SWEEP_BATCH) -> int:
         )
     )
     db.session.commit()  # end the read before talking to the mail server
-    delivered = 0
-    with _Transport() as transport:
-        for message_id in ids:
-            delivered += deliver(message_id, now=now, transport=transport)
-    return delivered
+    if not ids:
+        return 0
+    with _one_sender_per_machine() as sending:
+        if not sending:
+            return 0  # another process of this instance is sending; it takes these too
+        delivered = 0
+        with _Transport() as transport:
+            for position, message_id in enumerate(ids, start=1):
+                delivered += deliver(message_id, now=now, transport=transport)
+                if position % YIELD_EVERY == 0:
+                    _yield_to_signers()
+        return delivered
+
+
+# Composing and encoding a mail costs far more CPU than recording a signature, so in the
+# embedded default (web processes send the mail) sending must not starve signing in a surge:
+# one process of the machine sends at a time, and while the machine is saturated it pauses
+# between small groups of mails. Mail is durable; it goes out after the surge. Dedicated
+# `flask worker` hosts (REDIS_URL) are not held back.
+YIELD_EVERY = 10
+
+
+@contextlib.contextmanager
+def _one_sender_per_machine() -> Iterator[bool]:
+    if jobs.uses_external_queue():
+        yield True
+        return
+    lock_path = Path(current_app.instance_path) / "outbox.lock"
+    with open(lock_path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _yield_to_signers() -> None:
+    if jobs.uses_external_queue():
+        return
+    if os.getloadavg()[0] >= (os.cpu_count() or 1):
+        time.sleep(float(current_app.config.get("MAIL_SURGE_PAUSE_SECONDS", 1.0)))
 
 
 def deliver(

@@ -191,3 +191,26 @@ def test_the_sender_is_nudged_at_most_once_per_interval_plus_one_trailing_nudge(
     assert trailing is not None and 9 < trailing <= 10  # one trailing nudge is scheduled
     assert pacer.delay(10) is None  # everything after rides on that one
     assert pacer.delay(10) is None
+
+
+def test_one_process_of_the_machine_sends_at_a_time(app, smtp):
+    """Web processes of the embedded default take turns: while another holds the lock, a
+    sweep leaves the mail for it (and sends it once it is free)."""
+    import fcntl
+
+    with app.app_context():
+        from petition_service.mail.outbox import queue_signature_mail
+        from tests.factories import make_pending_signature
+
+        petition = make_petition()
+        for address in ("queued@example.org", "queued2@example.org"):
+            queue_signature_mail(make_pending_signature(petition, email=address), repeat=False)
+        db.session.commit()  # queued, and no nudge
+        lock_path = Path(app.instance_path) / "outbox.lock"
+        with open(lock_path, "a+b") as other_process:
+            fcntl.flock(other_process, fcntl.LOCK_EX)
+            assert send_due_mail() == 0
+            assert {row.status for row in _outbox()} == {OutboxStatus.PENDING}
+            fcntl.flock(other_process, fcntl.LOCK_UN)
+        assert send_due_mail() == 2
+        assert len(smtp.messages) == 2
