@@ -38,7 +38,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def cluster_env(backend, tmp_path):
-    """A migrated database with one open petition, and the environment every process shares."""
+    """A migrated database, and the environment every process of the cluster shares."""
     redis.Redis.from_url(REDIS_URL).flushdb()
     with fresh_database(backend, tmp_path) as database_url:
         migrate(database_url, tmp_path / "setup")
@@ -52,21 +52,14 @@ def cluster_env(backend, tmp_path):
 
 
 @pytest.fixture
-def cluster(backend, tmp_path):
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    with fresh_database(backend, tmp_path) as database_url:
-        migrate(database_url, tmp_path / "setup")
-        app = make_test_app(database_url, tmp_path / "setup")
-        with app.app_context():
-            slug = make_petition().slug
-            db.session.commit()
-        env = service_environment(database_url, tmp_path / "instance", REDIS_URL=REDIS_URL,
-                                  TRUSTED_PROXY_HOPS="1")  # fmt: skip
-        with app_server(env) as first, app_server(env) as second:
-            yield app, first, second, slug
-        with app.app_context():
-            db.engine.dispose()
-    redis.Redis.from_url(REDIS_URL).flushdb()
+def cluster(cluster_env):
+    """Two app servers and an open petition."""
+    app, env = cluster_env
+    with app.app_context():
+        slug = make_petition().slug
+        db.session.commit()
+    with app_server(env) as first, app_server(env) as second:
+        yield app, first, second, slug
 
 
 def _sign(base, slug, client_address, email):
