@@ -43,6 +43,9 @@ FONT_RES = {"serif": b"F1", "serif-bold": b"F2", "sans": b"F3", "sans-bold": b"F
 KIDS_PER_NODE = 100
 MEDIABOX = b"[0 0 %s %s]" % (fmt(L.PAGE_W).encode(), fmt(L.PAGE_H).encode())
 TEXT_GRAY = b"0.067 g"
+#: Entries kept per cache of repeated strings (dates, cities, countries): bounds memory
+#: whatever the batch holds; strings seen after it is full are simply worked out again.
+CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ class BatchRenderer:
         self.degraded_names: list[str] = []
         self.degraded_ctx: list[str] = []
         self._date_cache: dict = {}
+        self._place_cache: dict[str, tuple[str, bool]] = {}
+        self._place_cells: dict[str, tuple[str, float]] = {}
+        self._table_frames: dict[int, list[bytes]] = {}
 
     # ---------------------------------------------------------------- footer
     def _footer_form(self) -> bytes:
@@ -288,11 +294,20 @@ class BatchRenderer:
 
     def _clean_signer(self, s) -> tuple[str, str, str]:
         name, b1 = sanitize(s.name)
-        city, b2 = sanitize(s.city)
-        country, b3 = sanitize(s.country)
+        city, b2 = self._clean_place(s.city)
+        country, b3 = self._clean_place(s.country)
         if b1 or b2 or b3:
             self.degraded_names.append(s.name)
         return name, city, country
+
+    def _clean_place(self, text: str) -> tuple[str, bool]:
+        """`sanitize`, remembered: cities and countries repeat across signers."""
+        v = self._place_cache.get(text)
+        if v is None:
+            v = sanitize(text)
+            if len(self._place_cache) < CACHE_SIZE:
+                self._place_cache[text] = v
+        return v
 
     # ------------------------------------------------------------------ run
     def run(
@@ -377,7 +392,6 @@ class BatchRenderer:
 
     # ----------------------------------------------------------------- annex
     def _run_annex(self, docs, signers, progress, n_table) -> int:
-        total = self.total
         for d in docs:
             y = len(d.letter_forms) + n_table
             for i in range(len(d.letter_forms)):
@@ -385,6 +399,7 @@ class BatchRenderer:
                 c = d.w.reserve()
                 d.w.stream(c, b"", content)
                 d.add_page(b"%d 0 R" % c)
+        total = self.total
         rows = []
         n = 0
         page_no = 0
@@ -409,18 +424,88 @@ class BatchRenderer:
             raise RuntimeError(f"table page count {page_no} != expected {n_table}")
         return n
 
-    def _date(self, d: datetime.date) -> tuple[bytes, float]:
+    def _date(self, d: datetime.date) -> tuple[str, float]:
+        """(glyph hex, width) of a date in the annex table, cached (few distinct dates)."""
         v = self._date_cache.get(d)
         if v is None:
             text = L.format_date(d, self.lang)
-            v = (self.fonts.show("sans", text), self.fonts.m["sans"].width(text, L.TABLE_SIZE))
-            if len(self._date_cache) < 10000:
+            v = (
+                self.fonts.show("sans", text).decode("ascii"),
+                self.fonts.m["sans"].width(text, L.TABLE_SIZE),
+            )
+            if len(self._date_cache) < CACHE_SIZE:
                 self._date_cache[d] = v
         return v
 
+    def _table_place(self, text: str) -> tuple[str, float]:
+        """(glyph hex, width) of a (sanitised) city or country in the annex table."""
+        v = self._place_cells.get(text)
+        if v is None:
+            ms = self.fonts.m["sans"]
+            self.fonts.used["sans"].update(text)
+            v = (ms.encode(text), ms.width(text, L.TABLE_SIZE))
+            if len(self._place_cells) < CACHE_SIZE:
+                self._place_cells[text] = v
+        return v
+
+    def _table_frame(self, n_rows: int) -> list[bytes]:
+        """Header band, zebra stripes, rules and column labels of a table page."""
+        f = self.fonts
+        mb = f.m["sans-bold"]
+        x0, tw, pad, top = L.MARGIN_LEFT, L.TEXT_W, L.CELL_PAD, L.TABLE_TOP
+        col_x = [x0]
+        for frac in L.COL_FRACTIONS:
+            col_x.append(col_x[-1] + frac * tw)
+        frame: list[bytes] = []
+        # Header
+        hdr_top = top - L.TITLE_BLOCK_H
+        hdr_bot = hdr_top - L.HEADER_H
+        frame.append(
+            b"0.9 0.92 0.95 rg %s %s %s %s re f"
+            % (fmt(x0).encode(), fmt(hdr_bot).encode(), fmt(tw).encode(), fmt(L.HEADER_H).encode())
+        )
+        # Zebra stripes
+        stripes = []
+        for i in range(1, n_rows, 2):
+            yb = hdr_bot - (i + 1) * L.ROW_H
+            stripes.append(
+                b"%s %s %s %s re"
+                % (fmt(x0).encode(), fmt(yb).encode(), fmt(tw).encode(), fmt(L.ROW_H).encode())
+            )
+        if stripes:
+            frame.append(b"0.965 g " + b" ".join(stripes) + b" f")
+        table_bot = hdr_bot - n_rows * L.ROW_H
+        frame.append(
+            b"0.45 G 0.6 w %s %s m %s %s l S 0.3 w %s %s m %s %s l S"
+            % (
+                fmt(x0).encode(),
+                fmt(hdr_bot).encode(),
+                fmt(x0 + tw).encode(),
+                fmt(hdr_bot).encode(),
+                fmt(x0).encode(),
+                fmt(table_bot).encode(),
+                fmt(x0 + tw).encode(),
+                fmt(table_bot).encode(),
+            )
+        )
+        # Header labels
+        hs = L.TABLE_HEADER_SIZE
+        hy = hdr_bot + (L.HEADER_H - hs * 0.72) / 2
+        hp = [b"BT 0.1 g /F4 %s Tf" % fmt(hs).encode()]
+        for ci, label in enumerate(self.labels["cols"]):
+            lw = mb.width(label, hs)
+            lx = col_x[1] - pad - lw if ci == 0 else col_x[ci] + pad
+            hp.append(
+                b" 1 0 0 1 %s %s Tm <%s> Tj"
+                % (fmt(lx).encode(), fmt(hy).encode(), f.show("sans-bold", label))
+            )
+        hp.append(b" ET")
+        frame.append(b"".join(hp))
+        return frame
+
     def _emit_table_page(self, docs, rows, page_idx: int, first_no: int, n_table: int) -> None:
         f = self.fonts
-        ms, mb = f.m["sans"], f.m["sans-bold"]
+        ms = f.m["sans"]
         used_sans = f.used["sans"]
         enc = ms.encode
         width = ms.width
@@ -456,89 +541,71 @@ class BatchRenderer:
                 f.show("sans", rng),
             )
         )
-        # Header
-        hdr_top = top - L.TITLE_BLOCK_H
-        hdr_bot = hdr_top - L.HEADER_H
-        parts.append(
-            b"0.9 0.92 0.95 rg %s %s %s %s re f"
-            % (fmt(x0).encode(), fmt(hdr_bot).encode(), fmt(tw).encode(), fmt(L.HEADER_H).encode())
-        )
-        # Zebra stripes
-        stripes = []
-        for i in range(1, len(rows), 2):
-            yb = hdr_bot - (i + 1) * L.ROW_H
-            stripes.append(
-                b"%s %s %s %s re"
-                % (fmt(x0).encode(), fmt(yb).encode(), fmt(tw).encode(), fmt(L.ROW_H).encode())
-            )
-        if stripes:
-            parts.append(b"0.965 g " + b" ".join(stripes) + b" f")
-        table_bot = hdr_bot - len(rows) * L.ROW_H
-        parts.append(
-            b"0.45 G 0.6 w %s %s m %s %s l S 0.3 w %s %s m %s %s l S"
-            % (
-                fmt(x0).encode(),
-                fmt(hdr_bot).encode(),
-                fmt(x0 + tw).encode(),
-                fmt(hdr_bot).encode(),
-                fmt(x0).encode(),
-                fmt(table_bot).encode(),
-                fmt(x0 + tw).encode(),
-                fmt(table_bot).encode(),
-            )
-        )
-        # Header labels
-        hs = L.TABLE_HEADER_SIZE
-        hy = hdr_bot + (L.HEADER_H - hs * 0.72) / 2
-        hp = [b"BT 0.1 g /F4 %s Tf" % fmt(hs).encode()]
-        for ci, label in enumerate(self.labels["cols"]):
-            lw = mb.width(label, hs)
-            lx = col_x[1] - pad - lw if ci == 0 else col_x[ci] + pad
-            hp.append(
-                b" 1 0 0 1 %s %s Tm <%s> Tj"
-                % (fmt(lx).encode(), fmt(hy).encode(), f.show("sans-bold", label))
-            )
-        hp.append(b" ET")
-        parts.append(b"".join(hp))
-        # Rows
-        rp = [b"BT ", TEXT_GRAY, b" /F3 %s Tf" % fmt(size).encode()]
+        hdr_bot = top - L.TITLE_BLOCK_H - L.HEADER_H
+        frame = self._table_frames.get(len(rows))
+        if frame is None:  # the same for every full page: worked out once
+            frame = self._table_frames[len(rows)] = self._table_frame(len(rows))
+        parts.extend(frame)
+        # Rows: the hot loop of annex mode (once per signer), so everything that does not
+        # depend on the row is worked out beforehand and each cell is one f-string.
+        rp = [f"BT {TEXT_GRAY.decode()} /F3 {fmt(size)} Tf"]
         avail = [col_x[i + 1] - col_x[i] - 2 * pad for i in range(5)]
         base_off = (L.ROW_H - size * 0.72) / 2
+        num_right = col_x[1] - pad
+        xs = [f"{col_x[c] + pad:.2f}" for c in range(1, 5)]
+        name_x, city_x, country_x, date_x = xs
+        avail_num, avail_name, avail_city, avail_country, avail_date = avail
+        place = self._table_place
+        append = rp.append
+        numbers = []
         for i, (number, name, city, country, signed_on) in enumerate(rows):
-            yb = "%.2f" % (hdr_bot - (i + 1) * L.ROW_H + base_off)
+            row_bottom = hdr_bot - (i + 1) * L.ROW_H
+            yb = "%.2f" % (row_bottom + base_off)
             num_s = str(number)
-            used_sans.update(num_s)
-            used_sans.update(name)
-            used_sans.update(city)
-            used_sans.update(country)
+            numbers.append(num_s)
             nw = width(num_s, size)
-            cells = [
-                (col_x[1] - pad - min(nw, avail[0]), num_s, nw, avail[0]),
-                (col_x[1] + pad, name, None, avail[1]),
-                (col_x[2] + pad, city, None, avail[2]),
-                (col_x[3] + pad, country, None, avail[3]),
-            ]
-            for cx, text, tw_, av in cells:
+            if nw <= avail_num:
+                append(f" 1 0 0 1 {num_right - nw:.2f} {yb} Tm <{enc(num_s)}> Tj")
+            else:
+                cx = num_right - avail_num
+                append(_overflow_cell(ms, num_s, nw, avail_num, cx, float(yb), row_bottom, size))
+            if name:
+                used_sans.update(name)
+                tw_ = width(name, size)
+                if tw_ <= avail_name:
+                    append(f" 1 0 0 1 {name_x} {yb} Tm <{enc(name)}> Tj")
+                else:
+                    append(
+                        _overflow_cell(
+                            ms, name, tw_, avail_name, col_x[1] + pad, float(yb), row_bottom, size
+                        )
+                    )
+            for text, x, cx, av in (
+                (city, city_x, 2, avail_city),
+                (country, country_x, 3, avail_country),
+            ):
                 if not text:
                     continue
-                if tw_ is None:
-                    tw_ = width(text, size)
+                glyphs, tw_ = place(text)  # cached: cities and countries repeat
                 if tw_ <= av:
-                    rp.append(f" 1 0 0 1 {cx:.2f} {yb} Tm <{enc(text)}> Tj")
+                    append(f" 1 0 0 1 {x} {yb} Tm <{glyphs}> Tj")
                 else:
-                    rb = hdr_bot - (i + 1) * L.ROW_H
-                    rp.append(_overflow_cell(ms, text, tw_, av, cx, float(yb), rb, size))
+                    append(
+                        _overflow_cell(
+                            ms, text, tw_, av, col_x[cx] + pad, float(yb), row_bottom, size
+                        )
+                    )
             dhex, dw = self._date(signed_on)
-            if dw <= avail[4]:
-                rp.append(f" 1 0 0 1 {col_x[4] + pad:.2f} {yb} Tm <{dhex.decode()}> Tj")
+            if dw <= avail_date:
+                append(f" 1 0 0 1 {date_x} {yb} Tm <{dhex}> Tj")
             else:
-                rp.append(
-                    f" {avail[4] / dw:.4f} 0 0 1 {col_x[4] + pad:.2f} {yb} Tm <{dhex.decode()}> Tj"
-                )
-        rp = [p if isinstance(p, bytes) else p.encode("ascii") for p in rp]
-        rp.append(b" ET")
-        parts.append(b"".join(rp))
-        rows_stream = zlib.compress(b"\n".join(parts), 6)
+                append(f" {avail_date / dw:.4f} 0 0 1 {date_x} {yb} Tm <{dhex}> Tj")
+        used_sans.update("".join(numbers))
+        append(" ET")
+        parts.append("".join(rp).encode("ascii"))
+        self._write_table_page(docs, zlib.compress(b"\n".join(parts), 6), page_idx, n_table)
+
+    def _write_table_page(self, docs, rows_stream: bytes, page_idx: int, n_table: int) -> None:
         for d in docs:
             w = d.w
             c_rows = w.reserve(2)

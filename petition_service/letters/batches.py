@@ -24,12 +24,12 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, delete, func, or_, select, type_coerce, update
 
 from .. import jobs
 from ..config import ConfigurationError
@@ -84,13 +84,70 @@ def canonical_signature_line(
     return "\t".join([*fields, confirmed_on]) + "\n"
 
 
+_LINE_BREAKS_TO_SPACE = str.maketrans("\t\r\n", "   ")
+
+
 def _canonical_text(text: str) -> str:
-    return unicodedata.normalize("NFC", re.sub(r"[\t\r\n]", " ", text or ""))
+    # str.translate + normalize (which returns at once when the text is already NFC): the
+    # freeze runs this twice per signature, so it must stay cheap (no regex per row).
+    return unicodedata.normalize("NFC", (text or "").translate(_LINE_BREAKS_TO_SPACE))
 
 
 def _signed_on(confirmed_at: datetime | None, created_at: datetime) -> datetime:
     # A confirmed signature always has confirmed_at; rows bulk-loaded by old tools might not.
     return (confirmed_at or created_at).astimezone(UTC)
+
+
+def _signed_on_date(dialect_name: str) -> ColumnElement[Any] | None:
+    """The UTC date of confirmation as 'YYYY-MM-DD' text, computed by the database.
+
+    Per row this replaces two datetimes built by the UTC column type and a conversion in
+    Python, the largest per-row cost of a big freeze or render. SQLite holds the values as
+    naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff', written by `UTCDateTime`), so the date is
+    its first ten characters; PostgreSQL converts the `timestamptz` to UTC first. None on
+    any other database: the caller then converts in Python.
+    """
+    table = Signature.__table__
+    # The raw columns, typed as plain text so no result processor runs on them.
+    signed = func.coalesce(table.c.confirmed_at, table.c.created_at)
+    if dialect_name == "sqlite":
+        return type_coerce(func.substr(signed, 1, 10), String())
+    if dialect_name == "postgresql":
+        return type_coerce(func.to_char(func.timezone("UTC", signed), "YYYY-MM-DD"), String())
+    return None
+
+
+def _signature_rows(connection: Any, batch_id: int, *, with_id: bool) -> Any:
+    """The batch's signatures in id order as plain tuples, streamed in chunks.
+
+    `([id,] name, city, country, 'YYYY-MM-DD')`: Core rows of the needed columns only,
+    no ORM objects and no datetime conversion (see `_signed_on_date`). `yield_per` makes
+    PostgreSQL use a server-side cursor, so 100,000 rows never sit in memory.
+    """
+    table = Signature.__table__
+    day = _signed_on_date(connection.dialect.name)
+    columns = [table.c.name, table.c.city, table.c.country]
+    if with_id:
+        columns.insert(0, table.c.id)
+    if day is None:  # another database: convert in Python, as the UTC column type does
+        query = select(*columns, table.c.confirmed_at, table.c.created_at)
+    else:
+        query = select(*columns, day)
+    query = (
+        query.where(table.c.batch_id == batch_id)
+        .order_by(table.c.id)
+        .execution_options(yield_per=STREAM_CHUNK)
+    )
+    result = connection.execute(query)
+    if day is not None:
+        return result
+    return _converted_rows(result)
+
+
+def _converted_rows(result: Any) -> Iterator[tuple]:
+    with result:
+        for *fields, confirmed_at, created_at in result:
+            yield (*fields, _signed_on(confirmed_at, created_at).date().isoformat())
 
 
 def _snapshot(petition: Petition) -> dict[str, Any]:
@@ -156,24 +213,21 @@ def freeze_batch(
 
     digest = hashlib.sha256()
     count = 0
-    rows = db.session.execute(
-        select(
-            Signature.id,
-            Signature.name,
-            Signature.city,
-            Signature.country,
-            Signature.confirmed_at,
-            Signature.created_at,
-        )
-        .where(Signature.batch_id == batch.id)
-        .order_by(Signature.id)
-        .execution_options(yield_per=STREAM_CHUNK)
-    )
-    for row in rows:
-        signed_on = _signed_on(row.confirmed_at, row.created_at).date().isoformat()
-        line = canonical_signature_line(row.id, row.name, row.city, row.country, signed_on)
-        digest.update(line.encode("utf-8"))
-        count += 1
+    canonical = _canonical_text
+    rows = _signature_rows(db.session.connection(), batch.id, with_id=True)
+    with contextlib.closing(rows):
+        lines = []
+        for signature_id, name, city, country, signed_on in rows:
+            # canonical_signature_line, inlined: this loop runs once per signature.
+            lines.append(
+                f"{signature_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n"
+            )
+            if len(lines) == STREAM_CHUNK:
+                digest.update("".join(lines).encode("utf-8"))
+                count += len(lines)
+                lines.clear()
+        digest.update("".join(lines).encode("utf-8"))
+        count += len(lines)
     batch.signature_count = count
     batch.signatures_sha256 = digest.hexdigest()
     batch.progress_total = count
@@ -250,33 +304,18 @@ def _signer_stream(batch_id: int, language: str) -> Callable[[], Iterator[Signer
 
     def stream() -> Iterator[Signer]:
         countries: dict[str, str] = {}
-        query = (
-            select(
-                Signature.name,
-                Signature.city,
-                Signature.country,
-                Signature.confirmed_at,
-                Signature.created_at,
-            )
-            .where(Signature.batch_id == batch_id)
-            .order_by(Signature.id)
-        )
-        with (
-            db.engine.connect() as connection,
-            connection.execution_options(yield_per=STREAM_CHUNK).execute(query) as result,
-        ):
-            for number, row in enumerate(result, start=1):
-                code = row.country
-                country = countries.get(code)
-                if country is None:
-                    country = countries[code] = country_name(code, language)
-                yield Signer(
-                    number=number,
-                    name=row.name,
-                    city=row.city or "",
-                    country=country,
-                    signed_on=_signed_on(row.confirmed_at, row.created_at).date(),
-                )
+        days: dict[str, date] = {}
+        with db.engine.connect() as connection:
+            rows = _signature_rows(connection, batch_id, with_id=False)
+            with contextlib.closing(rows):
+                for number, (name, city, code, day) in enumerate(rows, start=1):
+                    country = countries.get(code)
+                    if country is None:
+                        country = countries[code] = country_name(code, language)
+                    signed_on = days.get(day)
+                    if signed_on is None:
+                        signed_on = days[day] = date.fromisoformat(day)
+                    yield Signer(number, name, city or "", country, signed_on)
 
     return stream
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from petition_service.letters.batches import (
     LEASE,
     MAX_ATTEMPTS,
     NothingToBatch,
+    _signer_stream,
     batch_manifest,
     export_batch,
     freeze_batch,
@@ -123,6 +124,53 @@ def test_freeze_takes_each_confirmed_signature_not_yet_in_a_batch(app_context):
         freeze_batch(petition, "letters")
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Batch)) == 1
+
+
+def test_freeze_hash_and_signer_dates_come_from_the_utc_date_of_confirmation(app_context):
+    """The freeze and the render read the date as the database computes it (no datetime
+    per row): it must be the UTC date, around midnight and from any offset, falling back
+    to the creation time, and the hash must follow the README's rules for odd names."""
+    petition = _petition()
+    plus_two = timezone(timedelta(hours=2))
+    minus_five = timezone(timedelta(hours=-5))
+    cases = [
+        # (name, city, confirmed_at, created_at, canonical "name\tcity", UTC date)
+        ("Trần\tThị\r\nNga", "Huế", datetime(2024, 3, 1, 23, 59, 59, 999999, UTC), None,
+         "Trần Thị  Nga\tHuế", "2024-03-01"),
+        ("Nguye\u0302\u0303n Thị Hoa", "Kra\u0301ko\u0301w",
+         datetime(2024, 3, 2, 0, 30, tzinfo=plus_two), None, "Nguyễn Thị Hoa\tKráków",
+         "2024-03-01"),
+        ("Zoë", "", datetime(2024, 2, 29, 20, 0, tzinfo=minus_five), None, "Zoë\t",
+         "2024-03-01"),
+        ("Łukasz", "Gdańsk", datetime(2024, 12, 31, 0, 0, tzinfo=UTC), None, "Łukasz\tGdańsk",
+         "2024-12-31"),
+        ("Bulk loaded", "Huế", None, datetime(2023, 1, 1, 0, 0, 1, tzinfo=plus_two),
+         "Bulk loaded\tHuế", "2022-12-31"),
+    ]  # fmt: skip
+    signed = [
+        make_signature(
+            petition,
+            name=name,
+            city=city,
+            confirmed_at=confirmed_at,
+            **({"created_at": created_at} if created_at else {}),
+        )
+        for name, city, confirmed_at, created_at, _canonical, _day in cases
+    ]
+    db.session.commit()
+
+    batch = _batch(_frozen(petition, "annex"))
+
+    canonical = "".join(
+        f"{s.id}\t{name_city}\t{s.country}\t{day}\n"
+        for s, (*_, name_city, day) in zip(signed, cases, strict=True)
+    )
+    assert batch.signatures_sha256 == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    signers = list(_signer_stream(batch.id, "en")())
+    assert [(s.number, s.name, s.signed_on.isoformat()) for s in signers] == [
+        (i, s.name, day) for i, (s, (*_, day)) in enumerate(zip(signed, cases, strict=True), 1)
+    ]
+    assert signers[0].country == country_name("VN", "en")
 
 
 def test_a_second_batch_holds_exactly_the_new_signers(app_context):
