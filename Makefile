@@ -42,8 +42,12 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # Batch rendering benchmark (see BENCHMARKS.md); bounded so a regression cannot hang CI.
+# Every figure of BENCHMARKS.md, one benchmark at a time (about 20 minutes, bounded).
 bench: install
 	timeout 1200 $(BIN)/python bench/batch_render.py $(BENCH_ARGS)
+	timeout 300 $(BIN)/python bench/demo_load.py
+	timeout 1500 $(BIN)/python bench/intake.py --seconds 30 --runs 3 \
+		$${BENCH_POSTGRES:+--postgres $$BENCH_POSTGRES} $${BENCH_REDIS:+--redis $$BENCH_REDIS}
 
 # After changing user-facing text: extract it, merge it into the catalogs, translate the
 # new entries in petition_service/translations/vi/LC_MESSAGES/messages.po, run again.
