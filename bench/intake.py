@@ -25,6 +25,8 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from petition_service.health import wait_until_healthy
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SLUG = "free-tran-thi-nga"
@@ -36,18 +38,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_healthy(base: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{base} never became healthy")
 
 
 @contextmanager
@@ -133,7 +123,7 @@ def run_service(seconds: int, database_url: str | None, redis_url: str | None, l
         if worker:
             worker.__enter__()
         try:
-            wait_healthy(base)
+            wait_until_healthy(base)
             with urllib.request.urlopen(f"{base}/api/v1/petitions/{SLUG}") as response:  # noqa: S310
                 token = json.load(response)["form_token"]
             time.sleep(3.2)  # the form token's time trap: a token is good after 3 s
@@ -161,7 +151,7 @@ def run_naive(seconds: int, log: Path) -> dict:
     base = f"http://127.0.0.1:{port}"
     gunicorn = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "bench.naive_app:app"]
     with process(gunicorn, env, log):
-        wait_healthy(base)
+        wait_until_healthy(base)
         healthz = wrk(f"{base}/healthz", "get.lua", max(10, seconds // 3))
         sign = wrk(f"{base}/sign", "sign.lua", seconds, "unused", "/sign", uuid.uuid4().hex[:6])
     stored = sqlite3.connect(database).execute("SELECT count(*) FROM signatures").fetchone()[0]

@@ -7,14 +7,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
 
+from petition_service.health import wait_until_healthy
 from tests.conftest import make_test_app
 
 VENV_BIN = Path(sys.executable).parent
@@ -58,7 +57,10 @@ def app_server(env: dict[str, str], workers: int = 2) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process)
+        try:
+            wait_until_healthy(base, is_alive=lambda: process.poll() is None)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {process.stderr.read().decode()[-2000:]}") from exc
         yield base
     finally:
         process.terminate()
@@ -69,20 +71,6 @@ def app_server(env: dict[str, str], workers: int = 2) -> Iterator[str]:
             process.wait()
         if process.stderr:
             process.stderr.close()
-
-
-def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{base} did not become healthy in {timeout} s")
 
 
 @contextmanager

@@ -13,11 +13,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from petition_service.health import wait_until_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -34,18 +35,6 @@ def ensure_database(url: str) -> None:
             connection.execute(text(f'CREATE DATABASE "{target.database}"'))
             print(f"created database {target.database}")
     admin.dispose()
-
-
-def wait_healthy(base: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{base} did not become healthy; see the log above")
 
 
 def main() -> None:
@@ -82,7 +71,7 @@ def main() -> None:
     processes.append(subprocess.Popen([*flask, "worker"], cwd=REPO, env=env))
     try:
         for port in ports:
-            wait_healthy(f"http://127.0.0.1:{port}")
+            wait_until_healthy(f"http://127.0.0.1:{port}")
         print("\nCluster up (Ctrl-C stops it):")
         for port in ports:
             print(f"  app server   http://127.0.0.1:{port}/p/free-tran-thi-nga")
