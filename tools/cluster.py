@@ -69,6 +69,8 @@ def main() -> None:
         for port in ports
     ]
     processes.append(subprocess.Popen([*flask, "worker"], cwd=REPO, env=env))
+    # A TERM (from a supervisor, or `kill`) stops the cluster as Ctrl-C does, children first.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         for port in ports:
             wait_until_healthy(f"http://127.0.0.1:{port}")
