@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from petition_service import create_app
+from petition_service import create_app, jobs
 from petition_service.extensions import db, limiter
 from petition_service.petitions.service import count_cache
 from tests.databases import fresh_database
@@ -102,3 +102,15 @@ def app_context(app) -> Iterator[None]:
 @pytest.fixture
 def client(app) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def embedded_queue(app) -> Iterator[None]:
+    """The embedded default: the queue in memory, a real consumer thread in this process."""
+    jobs.huey.immediate = False
+    jobs._app = app
+    yield
+    if jobs._embedded_consumer is not None:
+        jobs._embedded_consumer.stop(graceful=True)
+        jobs._embedded_consumer = None
+    jobs.huey.immediate = True

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from flask import current_app
 
 from petition_service import jobs
@@ -21,18 +20,6 @@ def test_immediate_mode_runs_the_task_at_once_inside_the_app(app):
     with app.app_context():
         record_app_name("immediate")
     assert ran_in["immediate"][0] == app.name
-
-
-@pytest.fixture
-def embedded_queue(app):
-    """The embedded default: a real consumer thread in this process."""
-    jobs.huey.immediate = False
-    jobs._app = app
-    yield
-    if jobs._embedded_consumer is not None:
-        jobs._embedded_consumer.stop(graceful=True)
-        jobs._embedded_consumer = None
-    jobs.huey.immediate = True
 
 
 def test_embedded_consumer_runs_tasks_in_a_background_thread(embedded_queue):

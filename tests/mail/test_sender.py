@@ -9,7 +9,6 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 
 from petition_service import jobs
@@ -152,18 +151,6 @@ def test_without_a_mail_server_mail_is_written_to_eml_files(app):
     assert mail["Subject"] == "Please confirm your signature: Release her"
     assert "Hello Quang," in text_part(mail)
     assert "/confirm/" in html_part(mail)
-
-
-@pytest.fixture
-def embedded_queue(app):
-    """The embedded default: the queue in memory, a real consumer thread in this process."""
-    jobs.huey.immediate = False
-    jobs._app = app
-    yield
-    if jobs._embedded_consumer is not None:
-        jobs._embedded_consumer.stop(graceful=True)
-        jobs._embedded_consumer = None
-    jobs.huey.immediate = True
 
 
 def test_kick_has_the_in_process_consumer_send_the_mail(app, smtp, embedded_queue):
