@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
-        if code == 429:
+        if code == 429 and "Retry-After" not in response.headers:
             response.headers["Retry-After"] = str(_retry_after_seconds())
         return response
 

@@ -1,10 +1,14 @@
-"""Rate-limit counters in a SQLite file, shared by every process on the machine.
+"""Rate-limit counters in a SQLite file, shared by every process on the machine, and
+counting several windows in one round trip on any storage.
 
 The `limits` library keeps its memory storage per process, so with `gunicorn -w 4` each
 worker would allow the full limit: four times too much. Without Redis, the embedded default
 keeps its counters here instead (a file of its own beside the database, so a burst of
 counting never waits for a signature being written): each hit is one atomic UPSERT, exact
 across all processes. With REDIS_URL the counters live in Redis and this is not used.
+
+`hit_all` and `refund_all` serve the sign limits, which count three windows per signature:
+one statement (SQLite) or one script call (Redis) instead of one round trip per window.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from limits.storage import Storage
+from limits.storage import RedisStorage, Storage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (
@@ -32,6 +37,13 @@ ON CONFLICT (key) DO UPDATE SET
     count = CASE WHEN expires_at <= ?3 THEN excluded.count ELSE count + excluded.count END,
     expires_at = CASE WHEN expires_at <= ?3 THEN excluded.expires_at ELSE expires_at END
 RETURNING count
+"""
+_INCREMENT_MANY = """
+INSERT INTO counters (key, count, expires_at) VALUES {rows}
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN expires_at <= ? THEN excluded.count ELSE count + excluded.count END,
+    expires_at = CASE WHEN expires_at <= ? THEN excluded.expires_at ELSE expires_at END
+RETURNING key, count, expires_at
 """
 
 
@@ -72,6 +84,25 @@ class SQLiteStorage(Storage):
             connection.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
         return int(count)
 
+    def incr_many(self, windows: Sequence[tuple[str, int]]) -> list[tuple[int, float]]:
+        """Add one to each (key, expiry seconds) window in one statement, so in one
+        transaction; returns each window's (count, reset time) in the order given."""
+        now = time.time()
+        statement = _INCREMENT_MANY.format(rows=", ".join(["(?, 1, ?)"] * len(windows)))
+        parameters: list[object] = []
+        for key, expiry in windows:
+            parameters += [key, now + expiry]
+        rows = self._connection().execute(statement, [*parameters, now, now]).fetchall()
+        by_key = {key: (int(count), float(expires_at)) for key, count, expires_at in rows}
+        return [by_key[key] for key, _ in windows]
+
+    def decr_many(self, keys: Sequence[str]) -> None:
+        placeholders = ", ".join(["?"] * len(keys))
+        self._connection().execute(
+            f"UPDATE counters SET count = count - 1 WHERE key IN ({placeholders})",  # noqa: S608
+            list(keys),
+        )
+
     def get(self, key: str) -> int:
         row = (
             self._connection()
@@ -99,3 +130,61 @@ class SQLiteStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
+# Each key: add one, start its window when it has none (its first hit), return the count
+# and the milliseconds left in the window.
+_REDIS_INCR_MANY = """
+local results = {}
+for i, key in ipairs(KEYS) do
+    local count = redis.call("incr", key)
+    local left = redis.call("pttl", key)
+    if left < 0 then
+        redis.call("expire", key, ARGV[i])
+        left = tonumber(ARGV[i]) * 1000
+    end
+    results[#results + 1] = count
+    results[#results + 1] = left
+end
+return results
+"""
+# Only windows still open: decrementing an expired key would create one without an expiry.
+_REDIS_DECR_EXISTING = """
+for _, key in ipairs(KEYS) do
+    if redis.call("exists", key) == 1 then
+        redis.call("decr", key)
+    end
+end
+return 0
+"""
+
+
+def hit_all(storage: Storage, windows: Sequence[tuple[str, int]]) -> list[tuple[int, float]]:
+    """Count one hit in every (key, expiry seconds) fixed window, in one round trip where
+    the storage allows it. Returns (count after the hit, reset time) per window, in order."""
+    if isinstance(storage, SQLiteStorage):
+        return storage.incr_many(windows)
+    if isinstance(storage, RedisStorage):
+        connection = storage.get_connection()
+        flat = connection.register_script(_REDIS_INCR_MANY)(
+            keys=[storage.prefixed_key(key) for key, _ in windows],
+            args=[expiry for _, expiry in windows],
+        )
+        now = time.time()
+        return [
+            (int(flat[i]), now + max(int(flat[i + 1]), 0) / 1000) for i in range(0, len(flat), 2)
+        ]
+    return [(storage.incr(key, expiry), storage.get_expiry(key)) for key, expiry in windows]
+
+
+def refund_all(storage: Storage, windows: Sequence[tuple[str, int]]) -> None:
+    """Take back one hit from each window (a refused request must not use up a limit)."""
+    if isinstance(storage, SQLiteStorage):
+        storage.decr_many([key for key, _ in windows])
+    elif isinstance(storage, RedisStorage):
+        storage.get_connection().register_script(_REDIS_DECR_EXISTING)(
+            keys=[storage.prefixed_key(key) for key, _ in windows]
+        )
+    else:
+        for key, expiry in windows:
+            storage.incr(key, expiry, amount=-1)

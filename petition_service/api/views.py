@@ -13,7 +13,7 @@ from ..petitions import service as petitions
 from ..petitions.models import Petition
 from ..signatures import service as signatures
 from ..signatures.clients import client_hash
-from ..signatures.limits import sign_limits
+from ..signatures.limits import count_sign_attempt
 from ..signatures.tokens import check_form_token, issue_form_token, token_problem_message
 from ..signatures.validation import validate_signature
 from .openapi import spec
@@ -83,7 +83,6 @@ def get_count(slug: str):
 
 
 @bp.post("/petitions/<slug>/signatures")
-@sign_limits
 @spec.validate(
     json=SignatureIn,
     resp=Response(HTTP_202=Accepted, HTTP_422=ValidationErrors, **_errors),
@@ -104,7 +103,8 @@ def sign(slug: str):
 
     accepted = {"status": "pending_confirmation"}
     if data.get("website"):
-        return accepted, 202  # the honeypot: dropped, answered like a success
+        count_sign_attempt(slug)
+        return accepted, 202  # the honeypot: dropped, answered (and counted) like a success
 
     result = validate_signature(data)
     errors = {field: [str(message) for message in messages]
@@ -118,6 +118,7 @@ def sign(slug: str):
             body["form_token"] = issue_form_token(petition.id)
         return body, 422
 
+    count_sign_attempt(slug)
     signatures.sign_petition(petition, result.value, client_hash=client_hash(),
                              language=current_language())  # fmt: skip
     db.session.commit()

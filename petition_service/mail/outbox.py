@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 
 from ..extensions import db
 from ..signatures.models import SignatureStatus
@@ -68,8 +68,12 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
     address = delivery_address(signature.email)
     connection = db.session.connection()
     _serialise_per_address(connection, address)
+    # One statement: the row is written only while the address is under its hourly cap. On
+    # SQLite the signature's insert already holds the write lock, so a concurrent request
+    # for the same address counts after our commit, never alongside (PostgreSQL gets the
+    # same from the advisory lock above).
     outbox_id = connection.execute(
-        _INSERT_ROW,
+        _INSERT_UNDER_CAP,
         {
             "message_id": new_message_id(),
             "kind": kind.value,
@@ -84,28 +88,54 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
             "next_attempt_at": now,
             "last_error": "",
             "created_at": now,
+            "since": now - _HOUR,
+            "cap": _hourly_cap(),
         },
-    ).scalar_one()
-    # Written before counting: on SQLite this write holds the database's write lock until
-    # the commit, so a concurrent request for the same address counts after us, never
-    # alongside (PostgreSQL gets the same from the advisory lock above).
-    sent = connection.execute(_COUNT_RECENT, {"address": address, "since": now - _HOUR}).scalar()
-    if sent > _hourly_cap():
-        connection.execute(_DELETE_ROW, {"id": outbox_id})
+    ).scalar()
+    if outbox_id is None:
         log.info("mail cap reached: signature %s gets no %s mail", signature.id, kind)
-        return None
     return outbox_id
 
 
 _outbox = OutboxMessage.__table__
 _HOUR = timedelta(hours=1)
-_INSERT_ROW = insert(_outbox).returning(_outbox.c.id)
-_COUNT_RECENT = (
+_QUEUED_COLUMNS = [
+    _outbox.c[name]
+    for name in (
+        "message_id",
+        "kind",
+        "to_address",
+        "subject",
+        "body_text",
+        "body_html",
+        "headers",
+        "signature_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    )  # fmt: skip
+]
+_RECENT_TO_ADDRESS = (
     select(func.count())
     .select_from(_outbox)
-    .where(_outbox.c.to_address == bindparam("address"), _outbox.c.created_at >= bindparam("since"))
+    .where(
+        _outbox.c.to_address == bindparam("to_address"),
+        _outbox.c.created_at >= bindparam("since", type_=_outbox.c.created_at.type),
+    )
+    .scalar_subquery()
 )
-_DELETE_ROW = delete(_outbox).where(_outbox.c.id == bindparam("id"))
+_INSERT_UNDER_CAP = (
+    insert(_outbox)
+    .from_select(
+        _QUEUED_COLUMNS,
+        select(*[bindparam(column.name, type_=column.type) for column in _QUEUED_COLUMNS]).where(
+            bindparam("cap") > _RECENT_TO_ADDRESS
+        ),
+    )
+    .returning(_outbox.c.id)
+)
 
 
 class _KickPacer:

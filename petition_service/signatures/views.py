@@ -13,7 +13,7 @@ from ..petitions.pages import render_petition_page
 from . import service
 from .clients import client_hash
 from .form import form_context
-from .limits import sign_limits
+from .limits import count_sign_attempt
 from .tokens import check_form_token
 from .validation import validate_signature
 
@@ -42,7 +42,6 @@ def _submitted_fields() -> dict[str, str]:
 
 
 @bp.post("/p/<slug>/sign")
-@sign_limits
 def sign(slug: str):
     embedded = request.args.get("embed") == "1"
     petition = petitions.petition_ref(slug)
@@ -53,7 +52,9 @@ def sign(slug: str):
 
     data = _submitted_fields()
     if data.get("website"):
-        # The honeypot: a person never sees this field. Answer exactly like a success.
+        # The honeypot: a person never sees this field. Answer exactly like a success
+        # (counted like one too, so a bot hammering it is slowed like any client).
+        count_sign_attempt(slug)
         return redirect(_thanks_url(slug, embedded), 303)
 
     token_problem = check_form_token(data.get("form_token"), petition.id)
@@ -67,6 +68,7 @@ def sign(slug: str):
                                                                      **form)), 422  # fmt: skip
         return render_petition_page(full, **form), 422
 
+    count_sign_attempt(slug)
     service.sign_petition(petition, result.value, client_hash=client_hash(),
                           language=current_language())  # fmt: skip
     db.session.commit()
