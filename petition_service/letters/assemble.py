@@ -10,8 +10,11 @@ Pipeline (see NOTES.md):
    object in each file.
 4. Packaged fonts are subset once to the characters actually used and
    embedded in every file.
-5. Each file is signed (pyHanko, incremental update in place) and copied to
-   the caller's output stream.
+5. When signing, each file carries its own signature dictionary (placeholders),
+   field and /AcroForm, written by the streaming writer; once the file is complete
+   its byte range is hashed from disk and pyHanko makes only the CMS, written into
+   the placeholder.  Nothing parses the file, so memory stays flat however many
+   pages it has.  Then each file is copied to the caller's output stream.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import zlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import layout as L
 from .context import (
@@ -37,7 +40,18 @@ from .context import (
     SignerSource,
 )
 from .fonts import FontMetrics, metrics, sanitize, subset_font
-from .pdfwriter import EmbeddedFont, PdfWriter, fmt, import_pages_as_forms, pdf_string
+from .pdfwriter import (
+    EmbeddedFont,
+    PdfWriter,
+    SignatureSlot,
+    fmt,
+    import_pages_as_forms,
+    pdf_string,
+)
+from .signing import FIELD_NAME
+
+if TYPE_CHECKING:
+    from .signing import PreparedSignature
 
 FONT_RES = {"serif": b"F1", "serif-bold": b"F2", "sans": b"F3", "sans-bold": b"F4"}
 KIDS_PER_NODE = 100
@@ -149,7 +163,7 @@ def _source_iter(signers: SignerSource):
 class _Doc:
     """One recipient's output PDF under construction."""
 
-    def __init__(self, fp, letter, lang: str):
+    def __init__(self, fp, letter, lang: str, signature: PreparedSignature | None = None):
         self.fp = fp
         self.letter = letter
         self.w = PdfWriter(fp)
@@ -161,6 +175,12 @@ class _Doc:
             base + 3,
             base + 4,
         )
+        self.signature = signature
+        self.signature_slot: SignatureSlot | None = None
+        if signature is not None:
+            # Reserved up front: the first page refers to the field before it is written.
+            self.sig_field = self.w.reserve(2)
+            self.sig_dict = self.sig_field + 1
         self.letter_forms = import_pages_as_forms(self.w, letter.pdf)
         self.page_nums = array("q")
         self.lang = lang
@@ -175,12 +195,42 @@ class _Doc:
         num = w.reserve()
         idx = len(self.page_nums)
         self.page_nums.append(num)
+        # The signature's (invisible) widget sits on the first page, as viewers expect.
+        annots = b"/Annots[%d 0 R]" % self.sig_field if idx == 0 and self.signature else b""
         w.obj(
             num,
-            b"<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %s>>"
-            % (self.node_base + idx // KIDS_PER_NODE, MEDIABOX, self.resources, content_nums),
+            b"<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %s%s>>"
+            % (
+                self.node_base + idx // KIDS_PER_NODE,
+                MEDIABOX,
+                self.resources,
+                content_nums,
+                annots,
+            ),
         )
         return idx
+
+    def write_signature(self) -> None:
+        """The signature field (an invisible, locked, printable widget) and its value."""
+        sig = self.signature
+        assert sig is not None
+        w = self.w
+        w.obj(
+            self.sig_field,
+            b"<</Type/Annot/Subtype/Widget/FT/Sig/T(%s)/V %d 0 R/P %d 0 R/Rect[0 0 0 0]/F 132>>"
+            % (FIELD_NAME.encode(), self.sig_dict, self.page_nums[0]),
+        )
+        self.signature_slot = w.signature_dict(
+            self.sig_dict, sig.signed_at, sig.reason, sig.location, sig.hex_digits
+        )
+
+    def catalog_signature_entries(self) -> bytes:
+        if self.signature is None:
+            return b""
+        return (
+            b"/AcroForm<</Fields[%d 0 R]/SigFlags 3>>" % self.sig_field
+            + self.signature.catalog_entries
+        )
 
 
 class BatchRenderer:
@@ -203,6 +253,8 @@ class BatchRenderer:
         self._place_cache: dict[str, tuple[str, bool]] = {}
         self._place_cells: dict[str, tuple[str, float]] = {}
         self._table_frames: dict[int, list[bytes]] = {}
+        #: Per output, where its signature's placeholders are (set by `run` when signing).
+        self.signature_slots: list[SignatureSlot | None] = []
 
     # ---------------------------------------------------------------- footer
     def _footer_form(self) -> bytes:
@@ -316,8 +368,17 @@ class BatchRenderer:
         signers: SignerSource,
         progress: ProgressFn | None,
         letters_layouts,
+        signature: PreparedSignature | None = None,
     ) -> list[RenderResult]:
-        docs = [_Doc(fp, lay, self.lang) for fp, lay in zip(outs, letters_layouts, strict=True)]
+        """Write every recipient's PDF; with ``signature``, each holds a signature to fill in.
+
+        The PDFs are complete but for the signature's /ByteRange and /Contents, whose
+        positions are left in :attr:`signature_slots` for :func:`.signing.sign_written_pdf`.
+        """
+        docs = [
+            _Doc(fp, lay, self.lang, signature)
+            for fp, lay in zip(outs, letters_layouts, strict=True)
+        ]
         footer_ops = self._footer_form()
         for d in docs:
             d.w.stream(
@@ -339,6 +400,7 @@ class BatchRenderer:
                 f"signer source yielded {count} signers, expected total={self.total}"
             )
         self._finish(docs)
+        self.signature_slots = [d.signature_slot for d in docs]
         return [
             RenderResult(
                 pages=d.n_pages,
@@ -655,8 +717,8 @@ class BatchRenderer:
             w.obj(
                 d.catalog,
                 b"<</Type/Catalog/Pages %d 0 R/Lang(%s)"
-                b"/ViewerPreferences<</DisplayDocTitle true>>>>"
-                % (d.pages_root, self.lang.encode()),
+                b"/ViewerPreferences<</DisplayDocTitle true>>%s>>"
+                % (d.pages_root, self.lang.encode(), d.catalog_signature_entries()),
             )
             # The batch's own creation time, not "now": a re-render gives the same bytes.
             created = self.ctx.created_at or datetime.datetime.now(datetime.UTC)
@@ -677,6 +739,8 @@ class BatchRenderer:
             file_id = hashlib.md5(  # noqa: S324
                 f"{self.ctx.batch_id}\0{rcpt.name}\0{self.mode}\0{self.total}".encode()
             ).digest()
+            if d.signature is not None:
+                d.write_signature()
             w.close(d.catalog, d.info, file_id)
 
 
@@ -702,24 +766,26 @@ def render_batch_pdfs(
     if len(outs) != len(recipients):
         raise ValueError("need exactly one output per recipient")
     br = BatchRenderer(ctx, recipients, total, mode)
+    prepared = None
+    if signing is not None:
+        from .signing import prepare_signature, sign_written_pdf
+
+        prepared = prepare_signature(
+            signing.key_pem_path,
+            signing.cert_pem_path,
+            reason=signing.reason,
+            location=signing.location,
+        )
     layouts = [render_letter(ctx, r, mode=mode, total=total) for r in recipients]
     with contextlib.ExitStack() as stack:
         tmps = [stack.enter_context(tempfile.TemporaryFile(dir=tmp_dir)) for _ in recipients]
-        results = br.run(tmps, signers, progress, layouts)
+        results = br.run(tmps, signers, progress, layouts, prepared)
         for t in tmps:
             t.flush()
-        if signing is not None:
-            from .signing import sign_pdf_file_inplace
-
-            for t, res in zip(tmps, results, strict=True):
-                t.seek(0)
-                sign_pdf_file_inplace(
-                    t,
-                    signing.key_pem_path,
-                    signing.cert_pem_path,
-                    reason=signing.reason,
-                    location=signing.location,
-                )
+        if prepared is not None:
+            for t, res, slot in zip(tmps, results, br.signature_slots, strict=True):
+                assert slot is not None
+                sign_written_pdf(t, slot, prepared)
                 res.signed = True
         for t, out, res in zip(tmps, outs, results, strict=True):
             t.seek(0, 2)

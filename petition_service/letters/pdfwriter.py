@@ -10,6 +10,9 @@ Also here:
   letter) into the writer as Form XObjects, renumbering every object they use.
 * :func:`write_type0_font` - embed a subset TrueType font (CIDFontType2,
   Identity-H, /W widths, ToUnicode CMap).
+* :meth:`PdfWriter.signature_dict` - a signature dictionary whose /ByteRange and
+  /Contents are fixed-width placeholders, filled in place once the file is complete
+  (:func:`patch_byte_range`, :func:`patch_contents`), so signing never parses the file.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import decimal
 import io
 import zlib
 from array import array
+from dataclasses import dataclass
+from typing import BinaryIO
 
 import pikepdf
 
@@ -33,6 +38,20 @@ def fmt(v: float) -> str:
     s = f"{v:.3f}"
     s = s.rstrip("0").rstrip(".")
     return s if s not in ("", "-0") else "0"
+
+
+#: Width of the /ByteRange array as written: "[0 a b c]" padded with spaces. Three offsets
+#: of up to 15 digits fit, far beyond any file this service writes.
+BYTE_RANGE_WIDTH = 52
+
+
+@dataclass(frozen=True)
+class SignatureSlot:
+    """Where a signature dictionary's placeholders are in the written file."""
+
+    byte_range_at: int  # offset of the "[" of /ByteRange
+    contents_at: int  # offset of the "<" of the /Contents hex string
+    contents_len: int  # length of that string, "<" and ">" included
 
 
 class PdfWriter:
@@ -65,6 +84,38 @@ class PdfWriter:
             % (num, dict_items, len(data), data)
         )
 
+    def signature_dict(
+        self,
+        num: int,
+        signed_at: bytes,
+        reason: str | None,
+        location: str | None,
+        hex_digits: int,
+    ) -> SignatureSlot:
+        """A PAdES signature dictionary with a zero-filled /Contents of ``hex_digits``.
+
+        ``signed_at`` is a PDF date (``D:...``). /Contents comes last so that everything
+        after the hole (the rest of this object, the xref, the trailer) is a single range.
+        """
+        head = b"%d 0 obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M(%s)" % (
+            num,
+            signed_at,
+        )
+        if reason:
+            head += b"/Reason" + pdf_string(reason)
+        if location:
+            head += b"/Location" + pdf_string(location)
+        head += b"/ByteRange"
+        # A valid (empty) range until patched, so the file parses even if signing stops.
+        placeholder = b"[0 0 0 0]".ljust(BYTE_RANGE_WIDTH)
+        self.offsets[num] = self.pos
+        byte_range_at = self.pos + len(head)
+        contents_at = byte_range_at + len(placeholder) + len(b"/Contents")
+        self._emit(head + placeholder + b"/Contents<")
+        self._emit(b"0" * hex_digits)
+        self._emit(b">>>\nendobj\n")
+        return SignatureSlot(byte_range_at, contents_at, hex_digits + 2)
+
     def close(self, root: int, info: int, file_id: bytes) -> int:
         missing = [i for i in range(1, len(self.offsets)) if self.offsets[i] < 0]
         if missing:
@@ -83,6 +134,32 @@ class PdfWriter:
         )
         self._emit(b"".join(parts))
         return self.pos
+
+
+def patch_byte_range(fp: BinaryIO, slot: SignatureSlot, file_len: int) -> tuple[int, ...]:
+    """Write the final /ByteRange (all of the file but the /Contents string) into ``fp``."""
+    after = slot.contents_at + slot.contents_len
+    ranges = (0, slot.contents_at, after, file_len - after)
+    if ranges[3] < 0:
+        raise ValueError("the file ends inside its signature")
+    text = b"[%d %d %d %d]" % ranges
+    if len(text) > BYTE_RANGE_WIDTH:
+        raise ValueError(f"/ByteRange {text!r} does not fit its placeholder")
+    fp.seek(slot.byte_range_at)
+    fp.write(text.ljust(BYTE_RANGE_WIDTH))
+    return ranges
+
+
+def patch_contents(fp: BinaryIO, slot: SignatureSlot, der: bytes) -> None:
+    """Write the DER signature as hex into the /Contents placeholder (zeros pad the rest)."""
+    hexed = der.hex().upper().encode()
+    if len(hexed) > slot.contents_len - 2:
+        raise ValueError(
+            f"signature of {len(der)} bytes does not fit the {slot.contents_len - 2} hex "
+            "digits reserved for it"
+        )
+    fp.seek(slot.contents_at + 1)
+    fp.write(hexed)
 
 
 # --------------------------------------------------------------------------
