@@ -31,9 +31,10 @@ SLUG = "free-tran-thi-nga"
 SCENARIOS = {
     "naive": ("naive", 200),
     "letters": ("letters", 10_000),
-    # Letters mode again at 5x the signers: its peak RSS beside the 10,000 one gives the
-    # memory slope per signer (the signer's xref index, see BENCHMARKS.md).
+    # Letters mode again at 5x and 10x the signers: their peak RSS beside the 10,000 one
+    # gives the memory slope per signer (see BENCHMARKS.md, "Memory in letters mode").
     "letters-50k": ("letters", 50_000),
+    "letters-100k": ("letters", 100_000),
     "annex": ("annex", 100_000),
 }
 

@@ -10,6 +10,9 @@ Pipeline (see NOTES.md):
    object in each file.
 4. Packaged fonts are subset once to the characters actually used and
    embedded in every file.
+   Nothing kept per page or per object grows with the signers: the writer spills its
+   offset table to a temporary file, and the page tree is written as it fills
+   (:class:`_PageTree`).
 5. When signing, each file carries its own signature dictionary (placeholders),
    field and /AcroForm, written by the streaming writer; once the file is complete
    its byte range is hashed from disk and pyHanko makes only the CMS, written into
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
     from .signing import PreparedSignature
 
 FONT_RES = {"serif": b"F1", "serif-bold": b"F2", "sans": b"F3", "sans-bold": b"F4"}
+#: Kids per page-tree node: a balanced tree of this fanout, three levels deep for up to a
+#: million pages, so a viewer finds any page in a few reads.
 KIDS_PER_NODE = 100
 MEDIABOX = b"[0 0 %s %s]" % (fmt(L.PAGE_W).encode(), fmt(L.PAGE_H).encode())
 TEXT_GRAY = b"0.067 g"
@@ -160,13 +165,100 @@ def _source_iter(signers: SignerSource):
     return iter(signers()) if callable(signers) else iter(signers)
 
 
+class _PageTree:
+    """A balanced page tree whose nodes are written as soon as they are full.
+
+    A page's /Parent must be known when the page is written, so a node's number is
+    reserved when its first kid arrives, and the node itself is written once it has
+    :data:`KIDS_PER_NODE` kids (or at :meth:`finish`). Only one open node per level is
+    kept, with at most that many kid numbers: memory does not grow with the pages, where
+    a list of every page's number (for /Kids at the end) grew by 8 bytes per page.
+    The number of pages is known up front, so is the height; the root is ``root``.
+    """
+
+    def __init__(self, w: PdfWriter, root: int, n_pages: int) -> None:
+        self.w = w
+        self.n_pages = n_pages
+        self.added = 0
+        self.first_page: int | None = None
+        height = 1
+        while KIDS_PER_NODE**height < n_pages:
+            height += 1
+        # Per level from the pages' parents (0) up to the root (height - 1): the open
+        # node's number, its kids and the pages under the kids already closed.
+        self._root = root
+        self._num: list[int | None] = [None] * (height - 1) + [root]
+        self._kids = [array("q") for _ in range(height)]
+        self._count = [0] * height
+
+    def _open(self, level: int) -> int:
+        num = self._num[level]
+        if num is None:
+            num = self._num[level] = self.w.reserve()
+            self._kids[level + 1].append(num)
+        return num
+
+    def add(self, page: int) -> int:
+        """Register ``page`` as the next page; return its /Parent's number."""
+        if self.added == self.n_pages:
+            raise RuntimeError(f"more than the {self.n_pages} pages announced")
+        if self.first_page is None:
+            self.first_page = page
+        parent = self._open(0)
+        self._kids[0].append(page)
+        self._count[0] += 1
+        self.added += 1
+        level = 0
+        # A full node is written at once, then so is its parent if that fills it.
+        while level < len(self._num) - 1 and len(self._kids[level]) == KIDS_PER_NODE:
+            self._close(level)
+            level += 1
+        return parent
+
+    def _close(self, level: int) -> None:
+        num = self._num[level]
+        assert num is not None
+        parent = self._open(level + 1)
+        kids = self._kids[level]
+        self.w.obj(
+            num,
+            b"<</Type/Pages/Parent %d 0 R/Kids[%s]/Count %d>>"
+            % (parent, b" ".join(b"%d 0 R" % k for k in kids), self._count[level]),
+        )
+        self._count[level + 1] += self._count[level]
+        self._num[level], self._count[level] = None, 0
+        del kids[:]
+
+    def finish(self) -> None:
+        """Write the nodes still open, the root last."""
+        if self.added != self.n_pages:
+            raise RuntimeError(f"wrote {self.added} pages, expected {self.n_pages}")
+        top = len(self._num) - 1
+        for level in range(top):
+            if self._num[level] is not None:
+                self._close(level)
+        kids = self._kids[top]
+        self.w.obj(
+            self._root,
+            b"<</Type/Pages/Kids[%s]/Count %d>>"
+            % (b" ".join(b"%d 0 R" % k for k in kids), self._count[top]),
+        )
+
+
 class _Doc:
     """One recipient's output PDF under construction."""
 
-    def __init__(self, fp, letter, lang: str, signature: PreparedSignature | None = None):
+    def __init__(
+        self,
+        fp,
+        letter,
+        lang: str,
+        signature: PreparedSignature | None = None,
+        tmp_dir: str | None = None,
+    ):
         self.fp = fp
         self.letter = letter
-        self.w = PdfWriter(fp)
+        self.w = PdfWriter(fp, tmp_dir=tmp_dir)
         base = self.w.reserve(5)
         self.catalog = base
         self.pages_root, self.resources, self.info, self.footer = (
@@ -182,33 +274,24 @@ class _Doc:
             self.sig_field = self.w.reserve(2)
             self.sig_dict = self.sig_field + 1
         self.letter_forms = import_pages_as_forms(self.w, letter.pdf)
-        self.page_nums = array("q")
         self.lang = lang
 
     def start_pages(self, n_pages: int) -> None:
         self.n_pages = n_pages
-        self.n_nodes = -(-n_pages // KIDS_PER_NODE)
-        self.node_base = self.w.reserve(self.n_nodes)
+        self.tree = _PageTree(self.w, self.pages_root, n_pages)
 
-    def add_page(self, content_nums: bytes) -> int:
+    def add_page(self, content_nums: bytes) -> None:
         w = self.w
         num = w.reserve()
-        idx = len(self.page_nums)
-        self.page_nums.append(num)
+        first = self.tree.added == 0
+        parent = self.tree.add(num)
         # The signature's (invisible) widget sits on the first page, as viewers expect.
-        annots = b"/Annots[%d 0 R]" % self.sig_field if idx == 0 and self.signature else b""
+        annots = b"/Annots[%d 0 R]" % self.sig_field if first and self.signature else b""
         w.obj(
             num,
             b"<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %s%s>>"
-            % (
-                self.node_base + idx // KIDS_PER_NODE,
-                MEDIABOX,
-                self.resources,
-                content_nums,
-                annots,
-            ),
+            % (parent, MEDIABOX, self.resources, content_nums, annots),
         )
-        return idx
 
     def write_signature(self) -> None:
         """The signature field (an invisible, locked, printable widget) and its value."""
@@ -218,7 +301,7 @@ class _Doc:
         w.obj(
             self.sig_field,
             b"<</Type/Annot/Subtype/Widget/FT/Sig/T(%s)/V %d 0 R/P %d 0 R/Rect[0 0 0 0]/F 132>>"
-            % (FIELD_NAME.encode(), self.sig_dict, self.page_nums[0]),
+            % (FIELD_NAME.encode(), self.sig_dict, self.tree.first_page),
         )
         self.signature_slot = w.signature_dict(
             self.sig_dict, sig.signed_at, sig.reason, sig.location, sig.hex_digits
@@ -369,16 +452,26 @@ class BatchRenderer:
         progress: ProgressFn | None,
         letters_layouts,
         signature: PreparedSignature | None = None,
+        tmp_dir: str | None = None,
     ) -> list[RenderResult]:
         """Write every recipient's PDF; with ``signature``, each holds a signature to fill in.
 
         The PDFs are complete but for the signature's /ByteRange and /Contents, whose
         positions are left in :attr:`signature_slots` for :func:`.signing.sign_written_pdf`.
+        ``tmp_dir``: where the writers spill their offset tables.
         """
         docs = [
-            _Doc(fp, lay, self.lang, signature)
+            _Doc(fp, lay, self.lang, signature, tmp_dir)
             for fp, lay in zip(outs, letters_layouts, strict=True)
         ]
+        try:
+            return self._write(docs, signers, progress)
+        except BaseException:
+            for d in docs:  # a failed batch leaves no spill file open
+                d.w.discard()
+            raise
+
+    def _write(self, docs: list[_Doc], signers: SignerSource, progress) -> list[RenderResult]:
         footer_ops = self._footer_form()
         for d in docs:
             d.w.stream(
@@ -700,20 +793,7 @@ class BatchRenderer:
                 b"<</Font<<%s>>/XObject<<%s>>/ProcSet[/PDF/Text]>>"
                 % (b"".join(font_entries), b"".join(xobjs)),
             )
-            if len(d.page_nums) != d.n_pages:
-                raise RuntimeError(f"wrote {len(d.page_nums)} pages, expected {d.n_pages}")
-            for j in range(d.n_nodes):
-                kids = d.page_nums[j * KIDS_PER_NODE : (j + 1) * KIDS_PER_NODE]
-                w.obj(
-                    d.node_base + j,
-                    b"<</Type/Pages/Parent %d 0 R/Kids[%s]/Count %d>>"
-                    % (d.pages_root, b" ".join(b"%d 0 R" % k for k in kids), len(kids)),
-                )
-            w.obj(
-                d.pages_root,
-                b"<</Type/Pages/Kids[%s]/Count %d>>"
-                % (b" ".join(b"%d 0 R" % (d.node_base + j) for j in range(d.n_nodes)), d.n_pages),
-            )
+            d.tree.finish()
             w.obj(
                 d.catalog,
                 b"<</Type/Catalog/Pages %d 0 R/Lang(%s)"
@@ -779,7 +859,7 @@ def render_batch_pdfs(
     layouts = [render_letter(ctx, r, mode=mode, total=total) for r in recipients]
     with contextlib.ExitStack() as stack:
         tmps = [stack.enter_context(tempfile.TemporaryFile(dir=tmp_dir)) for _ in recipients]
-        results = br.run(tmps, signers, progress, layouts, prepared)
+        results = br.run(tmps, signers, progress, layouts, prepared, tmp_dir)
         for t in tmps:
             t.flush()
         if prepared is not None:

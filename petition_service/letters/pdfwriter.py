@@ -1,9 +1,11 @@
 """A small streaming PDF writer.
 
-Objects are written to the output as soon as they are produced; only the
-byte offset of each object is kept (8 bytes per object), so memory does not
-grow with the content.  Object numbers are reserved up front where a forward
-reference is needed (e.g. a page's /Parent).
+Objects are written to the output as soon as they are produced.  Their byte
+offsets, needed for the xref table at the end, are kept in chunks of
+:data:`XREF_CHUNK` objects; each chunk goes to a temporary file, already as
+xref lines, once all of its objects are written (:class:`_XrefTable`), so
+memory does not grow with the number of objects either.  Object numbers are
+reserved up front where a forward reference is needed (e.g. a page's /Parent).
 
 Also here:
 * :func:`import_pages_as_forms` - copy the pages of a PDF (the WeasyPrint
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import decimal
 import io
+import tempfile
 import zlib
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -54,31 +58,137 @@ class SignatureSlot:
     contents_len: int  # length of that string, "<" and ">" included
 
 
+#: Objects per chunk of the offset table: 32 KB in memory as offsets, 80 KB on disk as
+#: xref lines. A chunk stays in memory only while one of its objects is reserved but not
+#: yet written, which for this writer's callers is a few chunks at a time (the current
+#: one and those holding the catalog, the open page-tree nodes and the like).
+XREF_CHUNK = 4096
+XREF_LINE = 20  # "nnnnnnnnnn ggggg n \n", fixed by the PDF format
+_FREE_ENTRY = b"0000000000 65535 f \n"
+
+
+class _XrefTable:
+    """Byte offset of every object, spilled to a temporary file in finished chunks.
+
+    An ``array("q")`` of all offsets grew by 8 bytes per object, 24 bytes per letters page
+    with the page list; this keeps memory bounded by the chunks that still have an object
+    to write. Each finished chunk is formatted into xref lines at once and written at its
+    place in the spill file (chunk ``i`` at ``i * XREF_CHUNK * XREF_LINE``), so at the end
+    the spill file is the body of the xref section, in object order, to be copied out.
+    The file is only created once a chunk is finished: small PDFs never touch the disk.
+    """
+
+    def __init__(self, tmp_dir: str | None = None) -> None:
+        self.size = 1  # object 0 is the free list's head, never written
+        self._tmp_dir = tmp_dir
+        self._spill: BinaryIO | None = None
+        self._chunks: dict[int, array] = {}  # chunk index -> offsets, -1 where unwritten
+        self._filled: dict[int, int] = {}  # chunk index -> offsets set in it
+        self.set(0, 0)
+
+    def reserve(self, count: int) -> int:
+        first = self.size
+        self.size += count
+        return first
+
+    def set(self, num: int, offset: int) -> None:
+        if not 0 <= num < self.size:
+            raise ValueError(f"PDF object {num} was never reserved")
+        ci, i = divmod(num, XREF_CHUNK)
+        chunk = self._chunks.get(ci)
+        if chunk is None:
+            chunk = self._chunks[ci] = array("q", [-1]) * XREF_CHUNK
+            self._filled[ci] = 0
+        elif chunk[i] >= 0:
+            raise RuntimeError(f"PDF object {num} written twice")
+        chunk[i] = offset
+        filled = self._filled[ci] + 1
+        if filled < XREF_CHUNK:
+            self._filled[ci] = filled
+            return
+        del self._chunks[ci], self._filled[ci]
+        self._write_chunk(ci, self._lines(ci, chunk))
+
+    @staticmethod
+    def _lines(ci: int, offsets: array) -> bytes:
+        lines = b"".join(b"%010d 00000 n \n" % off for off in offsets)
+        return _FREE_ENTRY + lines[XREF_LINE:] if ci == 0 else lines
+
+    def _write_chunk(self, ci: int, lines: bytes) -> None:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(dir=self._tmp_dir)  # noqa: SIM115 (closed by close())
+        self._spill.seek(ci * XREF_CHUNK * XREF_LINE)
+        self._spill.write(lines)
+
+    def missing(self) -> list[int]:
+        """Objects reserved but never written (the first few of them)."""
+        found: list[int] = []
+        for ci in range(-(-self.size // XREF_CHUNK)):
+            chunk = self._chunks.get(ci)
+            if chunk is not None:
+                end = min(XREF_CHUNK, self.size - ci * XREF_CHUNK)
+                found += [ci * XREF_CHUNK + i for i in range(end) if chunk[i] < 0]
+            elif not self._on_disk(ci):  # not one of its objects was written
+                found.append(ci * XREF_CHUNK)
+            if len(found) >= 10:
+                break
+        return found[:10]
+
+    def _on_disk(self, ci: int) -> bool:
+        if self._spill is None:
+            return False
+        self._spill.seek(ci * XREF_CHUNK * XREF_LINE)
+        return self._spill.read(1) not in (b"", b"\0")
+
+    def lines(self) -> Iterator[bytes]:
+        """The xref lines of objects 0 to ``size - 1``, in order, a chunk at a time."""
+        for ci in range(-(-self.size // XREF_CHUNK)):
+            count = min(XREF_CHUNK, self.size - ci * XREF_CHUNK)
+            chunk = self._chunks.get(ci)
+            if chunk is not None:
+                yield self._lines(ci, chunk[:count])
+                continue
+            assert self._spill is not None
+            self._spill.seek(ci * XREF_CHUNK * XREF_LINE)
+            data = self._spill.read(count * XREF_LINE)
+            if len(data) != count * XREF_LINE:
+                raise RuntimeError(f"xref chunk {ci} is short in the spill file")
+            yield data
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+
 class PdfWriter:
-    def __init__(self, fp, version: bytes = b"1.7"):
+    def __init__(self, fp, version: bytes = b"1.7", *, tmp_dir: str | None = None):
+        """``tmp_dir``: where the offset table may spill (see :class:`_XrefTable`)."""
         self._fp = fp
         self._write = fp.write
         self.pos = 0
-        self.offsets = array("q")
-        self.offsets.append(-1)  # object 0
+        self._xref = _XrefTable(tmp_dir)
         self._emit(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
 
     def _emit(self, data: bytes) -> None:
         self._write(data)
         self.pos += len(data)
 
+    @property
+    def size(self) -> int:
+        """Object numbers used so far, object 0 included (the xref's /Size)."""
+        return self._xref.size
+
     def reserve(self, count: int = 1) -> int:
-        first = len(self.offsets)
-        self.offsets.extend([-1] * count)
-        return first
+        return self._xref.reserve(count)
 
     def obj(self, num: int, body: bytes) -> None:
-        self.offsets[num] = self.pos
+        self._xref.set(num, self.pos)
         self._emit(b"%d 0 obj\n%s\nendobj\n" % (num, body))
 
     def stream(self, num: int, dict_items: bytes, data: bytes) -> None:
         """``dict_items``: dictionary entries without << >> and /Length."""
-        self.offsets[num] = self.pos
+        self._xref.set(num, self.pos)
         self._emit(
             b"%d 0 obj\n<<%s/Length %d>>\nstream\n%s\nendstream\nendobj\n"
             % (num, dict_items, len(data), data)
@@ -108,7 +218,7 @@ class PdfWriter:
         head += b"/ByteRange"
         # A valid (empty) range until patched, so the file parses even if signing stops.
         placeholder = b"[0 0 0 0]".ljust(BYTE_RANGE_WIDTH)
-        self.offsets[num] = self.pos
+        self._xref.set(num, self.pos)
         byte_range_at = self.pos + len(head)
         contents_at = byte_range_at + len(placeholder) + len(b"/Contents")
         self._emit(head + placeholder + b"/Contents<")
@@ -117,23 +227,27 @@ class PdfWriter:
         return SignatureSlot(byte_range_at, contents_at, hex_digits + 2)
 
     def close(self, root: int, info: int, file_id: bytes) -> int:
-        missing = [i for i in range(1, len(self.offsets)) if self.offsets[i] < 0]
-        if missing:
-            raise RuntimeError(f"PDF objects reserved but never written: {missing[:10]}")
-        xref_pos = self.pos
-        n = len(self.offsets)
-        self._emit(b"xref\n0 %d\n0000000000 65535 f \n" % n)
-        offsets = self.offsets
-        for start in range(1, n, 4096):  # chunked: no per-object list in memory
-            self._emit(b"".join(b"%010d 00000 n \n" % off for off in offsets[start : start + 4096]))
+        try:
+            missing = self._xref.missing()
+            if missing:
+                raise RuntimeError(f"PDF objects reserved but never written: {missing}")
+            xref_pos = self.pos
+            n = self._xref.size
+            self._emit(b"xref\n0 %d\n" % n)
+            for lines in self._xref.lines():  # a chunk at a time, from the spill file
+                self._emit(lines)
+        finally:
+            self._xref.close()
         hexid = file_id.hex().upper().encode()
-        parts = []
-        parts.append(
+        self._emit(
             b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
             % (n, root, info, hexid, hexid, xref_pos)
         )
-        self._emit(b"".join(parts))
         return self.pos
+
+    def discard(self) -> None:
+        """Drop the spill file of a PDF that will not be finished."""
+        self._xref.close()
 
 
 def patch_byte_range(fp: BinaryIO, slot: SignatureSlot, file_len: int) -> tuple[int, ...]:
