@@ -115,7 +115,7 @@ _QUEUED_COLUMNS = [
         "next_attempt_at",
         "last_error",
         "created_at",
-    )  # fmt: skip
+    )
 ]
 _RECENT_TO_ADDRESS = (
     select(func.count())

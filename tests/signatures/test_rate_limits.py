@@ -166,3 +166,18 @@ def test_a_signer_who_corrects_a_mistake_is_not_told_to_wait(app, client, slug):
     corrected = post_signature(client, slug, address="203.0.113.40", token=token)
     assert corrected.status_code == 303
     assert _count(app) == 1
+
+
+def test_a_rule_given_twice_is_one_window(app, client, slug):
+    app.config["SIGN_LIMITS_PER_CLIENT"] = "2 per minute; 2 per minute"
+    try:
+        token = form_token(client, slug)
+        statuses = [
+            post_signature(
+                client, slug, address="203.0.113.41", token=token, email=f"t{i}@example.org"
+            ).status_code  # fmt: skip
+            for i in range(3)
+        ]
+    finally:
+        app.config["SIGN_LIMITS_PER_CLIENT"] = "1 per 10 seconds; 5 per 5 minutes"
+    assert statuses == [303, 303, 429]
