@@ -41,8 +41,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Batch rendering benchmark (see BENCHMARKS.md); bounded so a regression cannot hang CI.
-# Every figure of BENCHMARKS.md, one benchmark at a time (about 20 minutes, bounded).
+# Every figure of BENCHMARKS.md, one benchmark at a time, each bounded by a timeout (about 12
+# minutes; BENCH_POSTGRES and BENCH_REDIS add the scale-out intake run, about 4 more).
 bench: install
 	timeout 1200 $(BIN)/python bench/batch_render.py $(BENCH_ARGS)
 	timeout 300 $(BIN)/python bench/demo_load.py
