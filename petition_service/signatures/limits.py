@@ -31,7 +31,8 @@ from .clients import client_hash
 
 @functools.lru_cache(maxsize=16)
 def _rules(setting: str) -> tuple[RateLimitItem, ...]:
-    return tuple(parse_many(setting))
+    # A rule given twice is one window: the multi-row UPSERT cannot touch one key twice.
+    return tuple(dict.fromkeys(parse_many(setting)))
 
 
 def count_sign_attempt(slug: str) -> None:
@@ -48,8 +49,6 @@ def count_sign_attempt(slug: str) -> None:
              for rule in _rules(config["SIGN_LIMITS_PER_CLIENT"])]  # fmt: skip
     rules += [(rule, rule.key_for("sign-petition", slug))
               for rule in _rules(config["SIGN_LIMIT_PER_PETITION"])]  # fmt: skip
-    # One window per key: a rule given twice must not be counted twice in one statement.
-    rules = list({key: (rule, key) for rule, key in rules}.values())
     windows = [(key, rule.get_expiry()) for rule, key in rules]
     storage = limiter.storage
     counts = hit_all(storage, windows)

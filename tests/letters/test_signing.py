@@ -245,18 +245,23 @@ def test_an_unreadable_key_fails_before_anything_is_written(tmp_path, keypair):
     assert out.getvalue() == b""
 
 
-def _write_and_sign_peak(pages: int, keypair: tuple[str, str]) -> int:
-    """Peak traced memory of writing and signing one letters PDF of ``pages`` pages.
-
-    The letter is laid out beforehand: WeasyPrint's own peak would hide what is measured.
-    """
+def _letters_inputs(pages: int, keypair: tuple[str, str]):
+    """Signers, the laid-out letter and the prepared signature for one letters PDF."""
     day = datetime.date(2024, 3, 1)
     signers = (
         Signer(number=i, name=f"Signer Number {i}", city="Huế", country="Việt Nam", signed_on=day)
         for i in range(1, pages + 1)
     )
     layouts = [render_letter(CTX, RECIPIENTS[0], mode="letters", total=pages)]
-    prepared = prepare_signature(*keypair)
+    return signers, layouts, prepare_signature(*keypair)
+
+
+def _write_and_sign_peak(pages: int, keypair: tuple[str, str]) -> int:
+    """Peak traced memory of writing and signing one letters PDF of ``pages`` pages.
+
+    The letter is laid out beforehand: WeasyPrint's own peak would hide what is measured.
+    """
+    signers, layouts, prepared = _letters_inputs(pages, keypair)
     with tempfile.TemporaryFile() as fp:
         tracemalloc.start()
         try:
@@ -287,13 +292,7 @@ def _streaming_memory(pages: int, keypair: tuple[str, str]) -> int:
     Read at the reports, not as the peak: the peak comes later (fonts, signing) and hides
     what the page loop keeps. Everything kept per page is still held at the last report.
     """
-    day = datetime.date(2024, 3, 1)
-    signers = (
-        Signer(number=i, name=f"Signer Number {i}", city="Huế", country="Việt Nam", signed_on=day)
-        for i in range(1, pages + 1)
-    )
-    layouts = [render_letter(CTX, RECIPIENTS[0], mode="letters", total=pages)]
-    prepared = prepare_signature(*keypair)
+    signers, layouts, prepared = _letters_inputs(pages, keypair)
     seen = [0]
 
     def progress(done: int, total: int) -> None:

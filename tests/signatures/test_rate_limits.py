@@ -23,14 +23,19 @@ def _count(app):
         return db.session.scalar(select(func.count()).select_from(Signature))
 
 
+def _statuses(client, slug: str, address: str, count: int, token: str) -> list[int]:
+    """`count` signatures, each with a new email, from one client address."""
+    return [
+        post_signature(
+            client, slug, address=address, token=token, email=f"{address}-{i}@example.org"
+        ).status_code  # fmt: skip
+        for i in range(count)
+    ]
+
+
 def test_one_client_hammering_gets_429_with_retry_after(app, client, slug):
     token = form_token(client, slug)
-    statuses = [
-        post_signature(
-            client, slug, address="203.0.113.9", token=token, email=f"hammer{i}@example.org"
-        ).status_code  # fmt: skip
-        for i in range(10)
-    ]
+    statuses = _statuses(client, slug, "203.0.113.9", 10, token)
     # The contract: refused before the tenth signature in a minute. Here: 1 per 10 s.
     assert statuses[0] == 303
     assert statuses[1:] == [429] * 9
@@ -41,18 +46,9 @@ def test_one_client_hammering_gets_429_with_retry_after(app, client, slug):
     assert _count(app) == 1
 
 
-def test_the_sustained_rule_holds_when_bursts_are_spaced(app, client, slug):
-    app.config["SIGN_LIMITS_PER_CLIENT"] = "100 per second; 5 per 5 minutes"
-    try:
-        token = form_token(client, slug)
-        statuses = [
-            post_signature(
-                client, slug, address="203.0.113.10", token=token, email=f"s{i}@example.org"
-            ).status_code  # fmt: skip
-            for i in range(7)
-        ]
-    finally:
-        app.config["SIGN_LIMITS_PER_CLIENT"] = "1 per 10 seconds; 5 per 5 minutes"
+def test_the_sustained_rule_holds_when_bursts_are_spaced(app, client, slug, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_LIMITS_PER_CLIENT", "100 per second; 5 per 5 minutes")
+    statuses = _statuses(client, slug, "203.0.113.10", 7, form_token(client, slug))
     assert statuses == [303] * 5 + [429] * 2
 
 
@@ -74,16 +70,13 @@ def test_the_same_client_may_sign_other_petitions(app, client, slug):
     assert post_signature(client, other, address="203.0.113.11").status_code == 303
 
 
-def test_the_petition_ceiling_holds_for_everyone_together(app, client, slug):
-    app.config["SIGN_LIMIT_PER_PETITION"] = "3 per minute"
-    try:
-        token = form_token(client, slug)
-        statuses = [
-            post_signature(client, slug, token=token, email=f"g{i}@example.org").status_code
-            for i in range(5)
-        ]
-    finally:
-        app.config["SIGN_LIMIT_PER_PETITION"] = "60000 per minute"
+def test_the_petition_ceiling_holds_for_everyone_together(app, client, slug, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_LIMIT_PER_PETITION", "3 per minute")
+    token = form_token(client, slug)
+    statuses = [
+        post_signature(client, slug, token=token, email=f"g{i}@example.org").status_code
+        for i in range(5)
+    ]
     assert statuses == [303, 303, 303, 429, 429]
 
 
@@ -168,16 +161,7 @@ def test_a_signer_who_corrects_a_mistake_is_not_told_to_wait(app, client, slug):
     assert _count(app) == 1
 
 
-def test_a_rule_given_twice_is_one_window(app, client, slug):
-    app.config["SIGN_LIMITS_PER_CLIENT"] = "2 per minute; 2 per minute"
-    try:
-        token = form_token(client, slug)
-        statuses = [
-            post_signature(
-                client, slug, address="203.0.113.41", token=token, email=f"t{i}@example.org"
-            ).status_code  # fmt: skip
-            for i in range(3)
-        ]
-    finally:
-        app.config["SIGN_LIMITS_PER_CLIENT"] = "1 per 10 seconds; 5 per 5 minutes"
+def test_a_rule_given_twice_is_one_window(app, client, slug, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_LIMITS_PER_CLIENT", "2 per minute; 2 per minute")
+    statuses = _statuses(client, slug, "203.0.113.41", 3, form_token(client, slug))
     assert statuses == [303, 303, 429]
