@@ -61,7 +61,10 @@ def create_app(
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
         # Trust X-Forwarded-* only from the proxies we were told stand in front of us.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # (Flask's documented way to wrap the WSGI app; mypy sees a method replaced.)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -32,10 +32,9 @@ def _render(error: HTTPException) -> tuple[Response | str, int]:
     if wants_json():
         message = MESSAGE_429 if code == 429 else error.description
         body = {"error": {"code": code, "name": error.name, "message": str(message)}}
-        response = jsonify(body)
-    else:
-        response = render_template("errors/error.html", error=error, embedded=is_embedded_request())
-    return response, code
+        return jsonify(body), code
+    page = render_template("errors/error.html", error=error, embedded=is_embedded_request())
+    return page, code
 
 
 def _retry_after_seconds() -> int:

@@ -112,7 +112,7 @@ def sign(slug: str):
     token_problem = check_form_token(data.get("form_token"), petition.id)
     if token_problem:
         errors["form_token"] = [token_problem_message(token_problem)]
-    if errors:
+    if errors or result.value is None:
         body: dict[str, Any] = {"errors": errors}
         if token_problem:
             body["form_token"] = issue_form_token(petition.id)

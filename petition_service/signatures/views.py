@@ -59,17 +59,19 @@ def sign(slug: str):
 
     token_problem = check_form_token(data.get("form_token"), petition.id)
     result = validate_signature(data)
-    if token_problem or result.errors:
+    signature = result.value  # None when anything is wrong
+    if token_problem or signature is None:
         # The form again, which needs the whole petition: a rarer path than signing.
         full = petitions.get_public_petition(slug)
-        form = {"values": data, "errors": result.errors, "token_problem": token_problem}
         if embedded:
-            return render_template("embed/form.html", **form_context(full, embedded=True,
-                                                                     **form)), 422  # fmt: skip
-        return render_petition_page(full, **form), 422
+            context = form_context(full, embedded=True, values=data, errors=result.errors,
+                                   token_problem=token_problem)  # fmt: skip
+            return render_template("embed/form.html", **context), 422
+        return render_petition_page(full, values=data, errors=result.errors,
+                                    token_problem=token_problem), 422  # fmt: skip
 
     count_sign_attempt(slug)
-    service.sign_petition(petition, result.value, client_hash=client_hash(),
+    service.sign_petition(petition, signature, client_hash=client_hash(),
                           language=current_language())  # fmt: skip
     db.session.commit()
     outbox.kick()

@@ -6,6 +6,8 @@ every lookup goes through scoping.py, so another organisation's data is a 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -23,6 +25,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import Conflict, Forbidden
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import wants_json
 from ..extensions import db, limiter
@@ -73,7 +76,7 @@ def _require_admin() -> None:
         raise Forbidden(_("Only an administrator of your organisation can do this."))
 
 
-def _see_other(endpoint: str, **values: object) -> Response:
+def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
     return redirect(url_for(endpoint, **values), 303)
 
 
