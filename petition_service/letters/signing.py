@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 FIELD_NAME = "PetitionBatchSignature"
 MD_ALGORITHM = "sha256"
 #: Read size when hashing a written PDF: the file is never held in memory.
-HASH_CHUNK = 1 << 20
+HASH_CHUNK = 1 << 18
 
 
 def generate_self_signed_pair(
