@@ -243,8 +243,9 @@ class BatchRenderer:
         """Name, city and country as printed: NFC, runs of white space as one space."""
         name = _clean(signer.name)
         city, country = self._place(signer.city), self._place(signer.country)
-        chars = set(name) | set(city) | set(country)
-        if not chars <= self._printable:  # worked out once per character
+        known = self._printable
+        if not (known.issuperset(name) and known.issuperset(city) and known.issuperset(country)):
+            chars = set(name) | set(city) | set(country)  # worked out once per character
             coverage = printable_coverage()
             missing = {c for c in chars if ord(c) not in coverage and not c.isspace()}
             self._printable.update(chars - missing)

@@ -72,18 +72,6 @@ class NothingToBatch(BatchError):
 # Freezing
 
 
-def canonical_signature_line(
-    signature_id: int, name: str, city: str, country: str, confirmed_on: str
-) -> str:
-    """One signature in the canonical list hashed into `signatures_sha256` (see README).
-
-    `id TAB name TAB city TAB country TAB confirmed-date LF`, the texts NFC-normalised with
-    any tab, CR or LF replaced by a space so a line can never be forged from inside a name.
-    """
-    fields = [str(signature_id), _canonical_text(name), _canonical_text(city), country]
-    return "\t".join([*fields, confirmed_on]) + "\n"
-
-
 _LINE_BREAKS_TO_SPACE = str.maketrans("\t\r\n", "   ")
 
 
@@ -220,7 +208,8 @@ def freeze_batch(
     with contextlib.closing(rows):
         lines = []
         for signature_id, name, city, country, signed_on in rows:
-            # canonical_signature_line, inlined: this loop runs once per signature.
+            # One line of the canonical list (see README, "Canonical signature list"):
+            # `id TAB name TAB city TAB country TAB date LF`, texts NFC without tab/CR/LF.
             lines.append(
                 f"{signature_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n"
             )

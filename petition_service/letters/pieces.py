@@ -25,17 +25,25 @@ from .fonts import Region, Style, chain, region_for
 from .pdffonts import FontBook, run_ops
 from .pdfwriter import fmt
 from .render import LetterPage, Slot
-from .shaping import BoundedCache, Direction, Line, Shaper, clusters
+from .shaping import BoundedCache, Direction, Line, Run, Shaper, clusters
 
 ELLIPSIS = "…"
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Text ready to place after a ``Tm``: its operators and its width at its size."""
+    """Text ready to place after a ``Tm``: its operators and its width at its size.
+
+    ``ops`` selects its font first; ``body`` is the same without that first selection, for a
+    caller that knows ``font`` is already selected (at the same size); ``last_font`` is the
+    one selected after it.
+    """
 
     ops: str
     width: float
+    font: str
+    body: str
+    last_font: str
 
 
 class Painter:
@@ -48,6 +56,8 @@ class Painter:
         #: Characters no font of the set has, drawn as empty boxes (reported by the caller).
         self.unprintable: set[str] = set()
         self._texts: BoundedCache[tuple[object, ...], Text] = BoundedCache()
+        self._encoded: BoundedCache[tuple[Run, float, float], str] = BoundedCache()
+        self._sizes: dict[float, str] = {}
 
     def region(self, text: str, country: str | None = None) -> Region:
         return region_for(text, country, self.language)
@@ -100,28 +110,57 @@ class Painter:
         found = self._texts.get(key) if cache else None
         if found is None:
             line = self.line(text, style, region=region, direction=direction, cache=cache)
-            found = Text(self.ops(line, size), line.width_at(size))
+            found = self.shown(line, size)
             if cache:
                 self._texts.put(key, found)
         return found
 
+    def shown(self, line: Line, size: float) -> Text:
+        first, body, last = self._ops(line, size)
+        return Text(
+            f"/{first} {self._size(size)} Tf {body}", line.width_at(size), first, body, last
+        )
+
     def ops(self, line: Line, size: float, word_spacing: float = 0.0) -> str:
-        """Operators drawing ``line`` from the current text position.
+        """Operators drawing ``line`` from the current text position, its font included.
 
         ``word_spacing``: extra points after each space (justified lines).
         """
+        first, body, _last = self._ops(line, size, word_spacing)
+        return f"/{first} {self._size(size)} Tf {body}"
+
+    def _size(self, size: float) -> str:
+        found = self._sizes.get(size)
+        if found is None:
+            found = self._sizes[size] = fmt(size)
+        return found
+
+    def _ops(self, line: Line, size: float, word_spacing: float = 0.0) -> tuple[str, str, str]:
+        """(first font, operators after selecting it, last font selected)."""
         if line.unprintable:
             self.unprintable.update(line.unprintable)
         space_extra = word_spacing * 1000.0 / size if word_spacing else 0.0
         parts = []
-        current = None
+        current = first = None
         for run in line.runs:
             font = self.fonts.font(run.face)
-            if font is not current:
-                parts.append(f"/{font.resource} {fmt(size)} Tf")
+            if current is None:
+                first = current = font
+            elif font is not current:
+                parts.append(f"/{font.resource} {self._size(size)} Tf")
                 current = font
-            parts.append(run_ops(run, font, size, space_extra))
-        return " ".join(parts)
+            if run.glyphs is None or space_extra:
+                parts.append(run_ops(run, font, size, space_extra))
+                continue
+            key = (run, size, space_extra)
+            encoded = self._encoded.get(key)
+            if encoded is None:
+                encoded = run_ops(run, font, size, space_extra)
+                self._encoded.put(key, encoded)
+            parts.append(encoded)
+        if first is None or current is None:  # an empty line
+            first = current = self.fonts.font(chain("sans")[0])
+        return first.resource, " ".join(parts), current.resource
 
     def wrap(
         self,
@@ -355,6 +394,13 @@ class Table:
         self.direction: Direction = "rtl" if self.rtl else "auto"
         self.total = total
         self.columns = L.column_edges(self.rtl)
+        # Per column: where its text goes (padding inside) and whether it starts at the
+        # column's start side (the number column is aligned at its end, like numbers).
+        self._cells = [
+            (left + L.CELL_PAD, right - L.CELL_PAD, right - left - 2 * L.CELL_PAD, column != 0)
+            for column, (left, right) in enumerate(self.columns)
+        ]
+        self.primary = painter.fonts.font(chain("sans")[0])
         self._frames: dict[int, str] = {}
         self._dates: dict[datetime.date, str] = {}
 
@@ -364,13 +410,59 @@ class Table:
             frame = self._frames[len(rows)] = self._frame(len(rows))
         parts = [self._title(first_number, first_number + max(len(rows), 1) - 1), frame]
         parts.append(f"BT {fmt(L.TEXT_GRAY)} g")
-        header_bottom = L.TABLE_TOP - L.TITLE_BLOCK_H - L.HEADER_H
-        offset = (L.ROW_H - L.TABLE_SIZE * 0.72) / 2
-        for i, row in enumerate(rows):
-            row_bottom = header_bottom - (i + 1) * L.ROW_H
-            parts.append(self._row(row, row_bottom, row_bottom + offset))
+        parts.append(self._rows(rows))
         parts.append("ET")
         return "\n".join(parts).encode("ascii")
+
+    def _rows(self, rows: Sequence[Row]) -> str:
+        """The rows' text: the hot loop of annex mode (once per signer), so names in nominal
+        glyphs are encoded in place, places and dates come from caches, and a font is
+        selected only when it changes."""
+        painter, size = self.painter, L.TABLE_SIZE
+        primary = self.primary
+        nominal_chars, widths, hexes = (
+            primary.face.nominal_chars,
+            primary.face.nominal_widths,
+            primary.face.nominal_hex,
+        )
+        used = primary.nominal_used
+        scale = size / 1000.0
+        size_text = fmt(size)
+        header_bottom = L.TABLE_TOP - L.TITLE_BLOCK_H - L.HEADER_H
+        offset = (L.ROW_H - size * 0.72) / 2
+        cells = self._cells
+        out: list[str] = []
+        append = out.append
+        current = None
+        for i, row in enumerate(rows):
+            row_bottom = header_bottom - (i + 1) * L.ROW_H
+            y = f"{row_bottom + offset:.2f}"
+            for column, text in enumerate(
+                (str(row.number), row.name, row.city, row.country, self._date(row.signed_on))
+            ):
+                if not text:
+                    continue
+                left, right, avail, at_start = cells[column]
+                if column < 2 and nominal_chars.issuperset(text):  # numbers, most names
+                    used.update(text)
+                    width = sum(map(widths.__getitem__, text)) * scale
+                    font = last = primary.resource
+                    body = f"<{text.translate(hexes)}>Tj"
+                else:
+                    # Places and dates repeat (cached); other names are seen once.
+                    shown = painter.text(text, "sans", size, region=row.region, cache=column >= 2)
+                    width, font, body, last = shown.width, shown.font, shown.body, shown.last_font
+                if width > avail:
+                    append(self._overflow(text, row.region, column, row_bottom, float(y), width))
+                    current = None
+                    continue
+                x = left if at_start != self.rtl else right - width
+                if font != current:
+                    append(f"1 0 0 1 {x:.2f} {y} Tm /{font} {size_text} Tf {body}")
+                else:
+                    append(f"1 0 0 1 {x:.2f} {y} Tm {body}")
+                current = last
+        return "\n".join(out)
 
     def _title(self, first: int, last: int) -> str:
         painter, lang = self.painter, self.lang
@@ -435,51 +527,35 @@ class Table:
             found = self._dates[day] = L.format_date(day, self.lang)
         return found
 
-    def _row(self, row: Row, row_bottom: float, baseline: float) -> str:
-        cells = (str(row.number), row.name, row.city, row.country, self._date(row.signed_on))
-        parts = []
-        for column, text in enumerate(cells):
-            if text:
-                # Numbers and names are seen once; places and dates repeat.
-                cache = column >= 2
-                parts.append(self._cell(text, column, row.region, row_bottom, baseline, cache))
-        return " ".join(parts)
-
-    def _cell(
+    def _overflow(
         self,
         text: str,
-        column: int,
         region: Region,
+        column: int,
         row_bottom: float,
         baseline: float,
-        cache: bool,
+        width: float,
     ) -> str:
-        """A cell's text; one too wide is compressed, then set on two smaller lines: a
+        """A cell too wide for its column: compressed, then set on two smaller lines, so a
         column keeps its width whatever the script, and nothing is cut off."""
-        left, right = self.columns[column]
-        left, right = left + L.CELL_PAD, right - L.CELL_PAD
-        avail = right - left
-        at_start = column != 0
+        left, right, avail, at_start = self._cells[column]
         painter, size = self.painter, L.TABLE_SIZE
-        shown = painter.text(text, "sans", size, region=region, cache=cache)
-        if shown.width <= avail:
-            return _tm(_aligned(shown.width, left, right, at_start, self.rtl), baseline) + shown.ops
-        scale = avail / shown.width
+        scale = avail / width
         if scale >= L.MIN_HSCALE:
-            x = _aligned(avail, left, right, at_start, self.rtl)
-            return _tm(x, baseline, scale) + shown.ops
-        small = size * L.TWO_LINE_SCALE
+            shown = painter.text(text, "sans", size, region=region, cache=False)
+            return (
+                _tm(_aligned(avail, left, right, at_start, self.rtl), baseline, scale) + shown.ops
+            )
         parts = []
-        for part, y in zip(
-            _halves(painter, text, small, region), (row_bottom + 8.4, row_bottom + 2.2), strict=True
-        ):
+        halves = _halves(painter, text, size * L.TWO_LINE_SCALE, region)
+        for part, y in zip(halves, (row_bottom + 8.4, row_bottom + 2.2), strict=True):
             if not part:
                 continue
             piece = painter.text(part, "sans", size, region=region, cache=False)
-            width = piece.width * L.TWO_LINE_SCALE
-            h = min(1.0, avail / width) if width else 1.0
+            part_width = piece.width * L.TWO_LINE_SCALE
+            h = min(1.0, avail / part_width) if part_width else 1.0
             v = 1.0 if h >= L.MIN_HSCALE else max(h / L.MIN_HSCALE, 0.3)
-            x = _aligned(width * h, left, right, at_start, self.rtl)
+            x = _aligned(part_width * h, left, right, at_start, self.rtl)
             parts.append(_tm(x, y, h * L.TWO_LINE_SCALE, v * L.TWO_LINE_SCALE) + piece.ops)
         return " ".join(parts)
 

@@ -59,7 +59,7 @@ class Glyph:
     y_offset: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: cheap
 class Run:
     face: Face
     text: str  # logical order
@@ -96,7 +96,8 @@ class Shaper:
     def __init__(self) -> None:
         self._lines: BoundedCache[tuple[object, ...], Line] = BoundedCache()
         self._runs: BoundedCache[tuple[object, ...], Run] = BoundedCache()
-        self._faces: BoundedCache[tuple[tuple[Face, ...], str], Face | None] = BoundedCache()
+        #: Per fallback chain: character -> (the first face that has it, its kind).
+        self._char_faces: dict[tuple[Face, ...], dict[str, tuple[Face | None, int]]] = {}
 
     def line(
         self,
@@ -139,16 +140,14 @@ class Shaper:
         if not text:
             return Line((), 0.0, "")
         levels = embedding_levels(text, direction)
-        spans = clusters(text)
-        assigned, unprintable = self._assign_faces(text, spans, levels, faces)
+        assigned, unprintable = self._assign_faces(text, levels, faces)
         # Runs of one face and one level, in logical order.
         items: list[tuple[int, Face, int, int]] = []
-        for (start, end), run_face in zip(spans, assigned, strict=True):
-            level = levels[start]
+        for i, (level, run_face) in enumerate(zip(levels, assigned, strict=True)):
             if items and items[-1][0] == level and items[-1][1] is run_face:
-                items[-1] = (level, run_face, items[-1][2], end)
+                items[-1] = (level, run_face, items[-1][2], i + 1)
             else:
-                items.append((level, run_face, start, end))
+                items.append((level, run_face, i, i + 1))
         runs: list[Run] = []
         for level, run_face, start, end in _visual_order(items):
             rtl = level % 2 == 1
@@ -161,57 +160,53 @@ class Shaper:
         return Line(tuple(runs), sum(r.width for r in runs), unprintable)
 
     def _assign_faces(
-        self,
-        text: str,
-        spans: list[tuple[int, int]],
-        levels: list[int],
-        faces: tuple[Face, ...],
+        self, text: str, levels: list[int], faces: tuple[Face, ...]
     ) -> tuple[list[Face], str]:
-        """The face of each cluster: the first that has it; spaces and punctuation keep
-        the face of the letters before them (or after them, at the start)."""
+        """The face of each character: a letter's is the first face that has it; a mark or
+        joiner goes with the character before it; spaces, punctuation and digits keep the
+        face of the text around them at their bidi level, where that face has them."""
+        table = self._char_faces.get(faces)
+        if table is None:
+            table = self._char_faces[faces] = {}
         chosen: list[Face | None] = []
-        common: list[bool] = []
-        for start, end in spans:
-            cluster = text[start:end]
-            common.append(_is_common(cluster[0]))
-            chosen.append(None if common[-1] else self._first_face(cluster, faces))
-        # The face of the nearest letter before and after each cluster, at its bidi level.
-        before: list[Face | None] = []
-        last: dict[int, Face | None] = {}
-        for (start, _end), face_, is_common in zip(spans, chosen, common, strict=True):
-            before.append(last.get(levels[start]))
-            if not is_common:
-                last[levels[start]] = face_
-        after: list[Face | None] = [None] * len(chosen)
-        last = {}
-        for i in range(len(chosen) - 1, -1, -1):
-            after[i] = last.get(levels[spans[i][0]])
-            if not common[i]:
-                last[levels[spans[i][0]]] = chosen[i]
+        pending: list[int] = []  # common characters waiting for the next letter's face
+        previous: Face | None = None
+        previous_level = -1
         unprintable = []
-        for i, (start, end) in enumerate(spans):
-            cluster = text[start:end]
-            if common[i]:
-                for candidate in (before[i], after[i]):
-                    if candidate is not None and all(map(candidate.covers, cluster)):
-                        chosen[i] = candidate
-                        break
-                else:
-                    chosen[i] = self._first_face(cluster, faces)
-            if chosen[i] is None:
-                unprintable.append(cluster)
-                chosen[i] = faces[0]  # drawn as its .notdef box, and reported
-        return [f for f in chosen if f is not None], "".join(unprintable)
-
-    def _first_face(self, cluster: str, faces: tuple[Face, ...]) -> Face | None:
-        key = (faces, cluster)
-        if key in self._faces:
-            return self._faces[key]
-        found = next((f for f in faces if all(map(f.covers, cluster))), None)
-        if found is None:  # no face has the whole cluster: the one with its first character
-            found = next((f for f in faces if f.covers(cluster[0])), None)
-        self._faces.put(key, found)
-        return found
+        for i, char in enumerate(text):
+            entry = table.get(char)
+            if entry is None:
+                own = next((f for f in faces if f.covers(char)), None)
+                entry = table[char] = (own, _kind(char))
+            own, kind = entry
+            level = levels[i]
+            if kind == _LETTER:
+                face = own
+                for j in pending:
+                    waiting = text[j]
+                    chosen[j] = (
+                        face if face is not None and face.covers(waiting) else table[waiting][0]
+                    )
+                pending.clear()
+            elif kind == _ATTACHED:  # shaped with its base, whatever the face has
+                face = previous if previous is not None else own
+            elif previous is not None and previous_level == level and previous.covers(char):
+                face = previous
+            else:
+                face = None
+                pending.append(i)
+            chosen.append(face)
+            if face is not None:
+                previous, previous_level = face, level
+        for j in pending:
+            chosen[j] = table[text[j]][0]
+        assigned: list[Face] = []
+        for char, face in zip(text, chosen, strict=True):
+            if face is None:
+                unprintable.append(char)
+                face = faces[0]  # drawn as its .notdef box, and reported
+            assigned.append(face)
+        return assigned, "".join(unprintable)
 
     def _run(self, face: Face, text: str, rtl: bool, language: str | None) -> Run:
         """One HarfBuzz call per (face, text, direction), cached."""
@@ -365,7 +360,18 @@ def _extends(char: str, before: str) -> bool:
     return unicodedata.category(char) in _EXTENDING
 
 
-def _is_common(char: str) -> bool:
-    """Spaces, punctuation, symbols and ASCII digits: shared by every script."""
+_LETTER, _COMMON, _ATTACHED = 0, 1, 2
+
+
+def _kind(char: str) -> int:
+    """A letter; a character every script shares (spaces, punctuation, symbols, ASCII
+    digits); or one that belongs with the character before it (marks, joiners,
+    variation selectors)."""
+    if char in _JOINERS or "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef":
+        return _ATTACHED
     category = unicodedata.category(char)
-    return category[0] in "ZPS" or "0" <= char <= "9"
+    if category in _EXTENDING:
+        return _ATTACHED
+    if category[0] in "ZPS" or "0" <= char <= "9":
+        return _COMMON
+    return _LETTER
