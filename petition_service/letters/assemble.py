@@ -37,7 +37,7 @@ from .context import (
     SignerCountMismatch,
     SignerSource,
 )
-from .fonts import printable_coverage
+from .fonts import DEFAULT_REGION, Region, printable_coverage
 from .pdfwriter import PageTree, PdfWriter, SignatureSlot, fmt, pdf_string
 from .pieces import Painter, Row, Table, footer, letter_page, page_label, signature
 from .signing import FIELD_NAME
@@ -275,7 +275,7 @@ class BatchRenderer:
         for n, signer in enumerate(self._signers(signers), start=1):
             name, city, country = self._clean(signer)
             place = ", ".join(p for p in (city, country) if p)
-            region = painter.region(name + place, signer.country_code)
+            region = _region(painter, name, place, signer.country_code)
             label = page_label(painter, language, n, total)
             by_slot = {
                 slot: head + signature(painter, name, place, slot, rtl, region) + b" " + label
@@ -316,10 +316,17 @@ class BatchRenderer:
             if progress:
                 progress(n, total)
 
+        # The hot loop of annex mode, once per signer: kept to plain tuples and dict hits.
+        places, known, clean = self._places, self._printable, self._clean
+        normalize = unicodedata.normalize
         for n, signer in enumerate(self._signers(signers), start=1):
-            name, city, country = self._clean(signer)
-            region = painter.region(name + city, signer.country_code)
-            rows.append(Row(signer.number, name, city, country, signer.signed_on, region))
+            name = normalize("NFC", " ".join(signer.name.split()))
+            city = places.get(signer.city) or self._place(signer.city)
+            country = places.get(signer.country) or self._place(signer.country)
+            if not (known.issuperset(name) and known.issuperset(city)):
+                clean(signer)  # records a name with a character no font has
+            region = _region(painter, name, city, signer.country_code)
+            rows.append((signer.number, name, city, country, signer.signed_on, region))
             if len(rows) == L.ROWS_PER_PAGE:
                 emit(n)
         if rows or page_no == 0:
@@ -385,6 +392,14 @@ class BatchRenderer:
 
 def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def _region(painter: Painter, name: str, place: str, country: str) -> Region:
+    """The CJK face for a signer's text: it only matters where there is Han, kana or Hangul
+    (all above U+2E80), which most names do not have."""
+    if (name and max(name) >= "\u2e80") or (place and max(place) >= "\u2e80"):
+        return painter.region(name + place, country)
+    return DEFAULT_REGION
 
 
 def render_batch_pdfs(

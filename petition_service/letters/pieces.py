@@ -28,6 +28,7 @@ from .render import LetterPage, Slot
 from .shaping import BoundedCache, Direction, Line, Run, Shaper, clusters
 
 ELLIPSIS = "…"
+_TWO_LINES = ("", "", "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,11 @@ class Painter:
         if found is None:
             found = self._sizes[size] = fmt(size)
         return found
+
+    def ops_parts(self, line: Line, size: float) -> tuple[str, str, str]:
+        """(first font, operators after selecting it, last font selected): for a caller
+        that selects fonts only when they change."""
+        return self._ops(line, size)
 
     def _ops(self, line: Line, size: float, word_spacing: float = 0.0) -> tuple[str, str, str]:
         """(first font, operators after selecting it, last font selected)."""
@@ -373,14 +379,8 @@ def signature(
 # Annex table
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    number: int
-    name: str
-    city: str
-    country: str
-    signed_on: datetime.date
-    region: Region
+#: A signer in the table: number, name, city, country, date signed, CJK region.
+Row = tuple[int, str, str, str, datetime.date, Region]
 
 
 class Table:
@@ -403,6 +403,9 @@ class Table:
         self.primary = painter.fonts.font(chain("sans")[0])
         self._frames: dict[int, str] = {}
         self._dates: dict[datetime.date, str] = {}
+        self._places: BoundedCache[tuple[int, str, Region], tuple[str, str, str, str]] = (
+            BoundedCache()
+        )
 
     def page(self, rows: Sequence[Row], first_number: int) -> bytes:
         frame = self._frames.get(len(rows))
@@ -415,9 +418,10 @@ class Table:
         return "\n".join(parts).encode("ascii")
 
     def _rows(self, rows: Sequence[Row]) -> str:
-        """The rows' text: the hot loop of annex mode (once per signer), so names in nominal
-        glyphs are encoded in place, places and dates come from caches, and a font is
-        selected only when it changes."""
+        """The rows' text: the hot loop of annex mode (once per signer). Numbers and names in
+        nominal glyphs are encoded in place; places and dates repeat, so each is worked out
+        once per column into the operators around its row's baseline; a font is selected
+        only when it changes."""
         painter, size = self.painter, L.TABLE_SIZE
         primary = self.primary
         nominal_chars, widths, hexes = (
@@ -425,42 +429,72 @@ class Table:
             primary.face.nominal_widths,
             primary.face.nominal_hex,
         )
-        used = primary.nominal_used
+        used, resource = primary.nominal_used, primary.resource
+        used.update("0123456789")
         scale = size / 1000.0
         size_text = fmt(size)
         header_bottom = L.TABLE_TOP - L.TITLE_BLOCK_H - L.HEADER_H
         offset = (L.ROW_H - size * 0.72) / 2
-        cells = self._cells
+        cells, rtl, places, dates = self._cells, self.rtl, self._places, self._dates
         out: list[str] = []
         append = out.append
         current = None
-        for i, row in enumerate(rows):
+        number_x = cells[0][0] if rtl else cells[0][1]  # numbers at the column's end
+        number_avail = cells[0][2]
+        name_left, name_right, name_avail, _ = cells[1]
+        for i, (number, name, city, country, signed_on, region) in enumerate(rows):
             row_bottom = header_bottom - (i + 1) * L.ROW_H
             y = f"{row_bottom + offset:.2f}"
-            for column, text in enumerate(
-                (str(row.number), row.name, row.city, row.country, self._date(row.signed_on))
-            ):
+            # The number: digits, nominal glyphs of the first face.
+            digits = str(number)
+            width = sum(map(widths.__getitem__, digits)) * scale
+            if width > number_avail:
+                append(self._overflow(digits, region, 0, row_bottom, float(y), width))
+                current = None
+            else:
+                x = number_x if rtl else number_x - width
+                start = "" if current == resource else f"/{resource} {size_text} Tf "
+                append(f"1 0 0 1 {x:.2f} {y} Tm {start}<{digits.translate(hexes)}>Tj")
+                current = resource
+            # The name: nominal glyphs in place, or shaped.
+            if nominal_chars.issuperset(name):
+                used.update(name)
+                width = sum(map(widths.__getitem__, name)) * scale
+                font = last = resource
+                body = f"<{name.translate(hexes)}>Tj"
+            else:
+                # The shaped line is kept (a bounded cache: the same names recur), not its
+                # operators.
+                line = painter.line(name, "sans", region=region)
+                width = line.width_at(size)
+                font, body, last = painter.ops_parts(line, size)
+            if width > name_avail:
+                append(self._overflow(name, region, 1, row_bottom, float(y), width))
+                current = None
+            elif name:
+                x = name_right - width if rtl else name_left
+                start = "" if font == current else f"/{font} {size_text} Tf "
+                append(f"1 0 0 1 {x:.2f} {y} Tm {start}{body}")
+                current = last
+            # Places and dates repeat: each is worked out once per column, into the
+            # operators around its row's baseline.
+            date = dates.get(signed_on) or self._date(signed_on)
+            for column, text in ((2, city), (3, country), (4, date)):
                 if not text:
                     continue
-                left, right, avail, at_start = cells[column]
-                if column < 2 and nominal_chars.issuperset(text):  # numbers, most names
-                    used.update(text)
-                    width = sum(map(widths.__getitem__, text)) * scale
-                    font = last = primary.resource
-                    body = f"<{text.translate(hexes)}>Tj"
-                else:
-                    # Places and dates repeat (cached); other names are seen once.
-                    shown = painter.text(text, "sans", size, region=row.region, cache=column >= 2)
-                    width, font, body, last = shown.width, shown.font, shown.body, shown.last_font
-                if width > avail:
-                    append(self._overflow(text, row.region, column, row_bottom, float(y), width))
+                key = (column, text, region)
+                cell = places.get(key)
+                if cell is None:
+                    cell = self._place_cell(text, column, region)
+                    places.put(key, cell)
+                if cell is _TWO_LINES:
+                    width = painter.text(text, "sans", size, region=region).width
+                    append(self._overflow(text, region, column, row_bottom, 0.0, width))
                     current = None
                     continue
-                x = left if at_start != self.rtl else right - width
-                if font != current:
-                    append(f"1 0 0 1 {x:.2f} {y} Tm /{font} {size_text} Tf {body}")
-                else:
-                    append(f"1 0 0 1 {x:.2f} {y} Tm {body}")
+                before, font, after, last = cell
+                start = "" if font == current else f"/{font} {size_text} Tf "
+                append(f"{before}{y} Tm {start}{after}")
                 current = last
         return "\n".join(out)
 
@@ -527,6 +561,20 @@ class Table:
             found = self._dates[day] = L.format_date(day, self.lang)
         return found
 
+    def _place_cell(self, text: str, column: int, region: Region) -> tuple[str, str, str, str]:
+        """A place or date cell around its row's baseline: ``(before y, font, after y, last
+        font)``, or `_TWO_LINES` for one too long even compressed."""
+        left, right, avail, at_start = self._cells[column]
+        shown = self.painter.text(text, "sans", L.TABLE_SIZE, region=region)
+        if shown.width <= avail:
+            x = _aligned(shown.width, left, right, at_start, self.rtl)
+            return f"1 0 0 1 {x:.2f} ", shown.font, shown.body, shown.last_font
+        scale = avail / shown.width
+        if scale >= L.MIN_HSCALE:  # long dates and country names: compressed
+            x = _aligned(avail, left, right, at_start, self.rtl)
+            return f"{scale:.4f} 0 0 1 {x:.2f} ", shown.font, shown.body, shown.last_font
+        return _TWO_LINES  # at heights of their own in the row: worked out per row
+
     def _overflow(
         self,
         text: str,
@@ -541,8 +589,8 @@ class Table:
         left, right, avail, at_start = self._cells[column]
         painter, size = self.painter, L.TABLE_SIZE
         scale = avail / width
-        if scale >= L.MIN_HSCALE:
-            shown = painter.text(text, "sans", size, region=region, cache=False)
+        if scale >= L.MIN_HSCALE:  # long dates and country names: cached like the others
+            shown = painter.text(text, "sans", size, region=region, cache=column >= 2)
             return (
                 _tm(_aligned(avail, left, right, at_start, self.rtl), baseline, scale) + shown.ops
             )
