@@ -33,7 +33,6 @@ CORE_DIR = Path("/usr/share/fonts/truetype/noto")
 CJK_DIR = Path("/usr/share/fonts/opentype/noto")
 CORE_PACKAGE = "fonts-noto-core"
 CJK_PACKAGE = "fonts-noto-cjk"
-FONT_PACKAGES = (CORE_PACKAGE, CJK_PACKAGE)
 
 Style = Literal["serif", "serif-bold", "serif-italic", "sans", "sans-bold"]
 STYLES: tuple[Style, ...] = ("serif", "serif-bold", "serif-italic", "sans", "sans-bold")

@@ -37,9 +37,6 @@ FOOTER_GAP = 12.0  # between the two texts of a footer line
 SIG_SIZE = BODY_SIZE
 SIG_MIN_SIZE = 6.0
 SIG_SHRINK = 0.88  # each step down in size
-#: How far below the content bottom a signature may go when even its smallest size does not
-#: fit (it stops above the footer's rule).
-SIG_OVERFLOW = CONTENT_BOTTOM - FOOTER_RULE_Y - 2.0
 
 # Annex table
 TABLE_TITLE_SIZE = 12.0

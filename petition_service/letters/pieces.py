@@ -59,6 +59,7 @@ class Painter:
         self._texts: BoundedCache[tuple[object, ...], Text] = BoundedCache()
         self._encoded: BoundedCache[tuple[Run, float, float], str] = BoundedCache()
         self._sizes: dict[float, str] = {}
+        self._signer: tuple[tuple[str, str, Region], Line, Line] | None = None
 
     def region(self, text: str, country: str | None = None) -> Region:
         return region_for(text, country, self.language)
@@ -167,6 +168,18 @@ class Painter:
         if first is None or current is None:  # an empty line
             first = current = self.fonts.font(chain("sans")[0])
         return first.resource, " ".join(parts), current.resource
+
+    def signature_lines(self, name: str, place: str, region: Region) -> tuple[Line, Line]:
+        """The name (bold) and place of the signer being drawn, shaped once for all the
+        recipients' signature boxes: the last signer's are remembered."""
+        key = (name, place, region)
+        if self._signer is None or self._signer[0] != key:
+            self._signer = (
+                key,
+                self.line(name, "serif-bold", region=region, cache=False),
+                self.line(place, "serif", region=region),
+            )
+        return self._signer[1], self._signer[2]
 
     def wrap(
         self,
@@ -316,15 +329,23 @@ def footer(painter: Painter, ctx: LetterContext, total_pages: int) -> bytes:
 
 
 def page_label(painter: Painter, language: str, number: int, total: int) -> bytes:
-    """ "Page X of Y" at the footer's end side."""
+    """ "Page X of Y" at the footer's end side (once per page: in nominal glyphs where the
+    words allow, without shaping)."""
     lang = L.labels_language(language)
     rtl = L.is_rtl(language)
     text = L.LABELS[lang]["page"].format(x=number, y=total)
-    shown = painter.text(
-        text, "sans", L.FOOTER_SIZE, direction="rtl" if rtl else "auto", cache=False
-    )
-    x = _aligned(shown.width, L.MARGIN_LEFT, L.PAGE_W - L.MARGIN_RIGHT, False, rtl)
-    return f"BT {fmt(L.FOOTER_GRAY)} g {_tm(x, L.FOOTER_LINE1_Y)}{shown.ops} ET".encode("ascii")
+    primary = painter.fonts.font(chain("sans")[0])
+    face = primary.face
+    if not rtl and face.nominal_chars.issuperset(text):
+        width = sum(map(face.nominal_widths.__getitem__, text)) * L.FOOTER_SIZE / 1000.0
+        ops = f"/{primary.resource} {L.FOOTER_SIZE:g} Tf <{primary.nominal(text)}>Tj"
+    else:
+        line = painter.line(text, "sans", direction="rtl" if rtl else "auto", cache=False)
+        width = line.width_at(L.FOOTER_SIZE)
+        ops = painter.ops(line, L.FOOTER_SIZE)
+    x = _aligned(width, L.MARGIN_LEFT, L.PAGE_W - L.MARGIN_RIGHT, False, rtl)
+    y = L.FOOTER_LINE1_Y
+    return f"BT {L.FOOTER_GRAY:g} g 1 0 0 1 {x:.2f} {y:.2f} Tm {ops} ET".encode("ascii")
 
 
 def _aligned(width: float, left: float, right: float, at_start: bool, rtl: bool) -> float:
@@ -347,30 +368,38 @@ def signature(
     """
     avail = slot.top - L.CONTENT_BOTTOM - 2
     size = L.SIG_SIZE
-    while True:
-        # Names are seen once: not kept (their words are, by the shaper).
-        name_lines = painter.wrap(name, "serif-bold", size, slot.width, region, cache=False)
-        place_lines = painter.wrap(place, "serif", size, slot.width, region) if place else []
-        lead = L.LINE_HEIGHT * size
-        if (len(name_lines) + len(place_lines)) * lead <= avail or size * L.SIG_SHRINK < (
-            L.SIG_MIN_SIZE
-        ):
-            break
-        size *= L.SIG_SHRINK
+    lead = L.LINE_HEIGHT * size
+    # Names are seen once: their line is not kept (its words are, by the shaper), but it is
+    # shaped once for every recipient's box.
+    name_line, place_line = painter.signature_lines(name, place, region)
+    lines: list[Line]
+    fits_at_once = (1 + bool(place)) * lead <= avail and max(
+        name_line.width_at(size), place_line.width_at(size)
+    ) <= slot.width
+    if fits_at_once:  # nearly always: one line each, full size
+        lines = [name_line, place_line] if place else [name_line]
+    else:
+        while True:
+            name_lines = painter.wrap(name, "serif-bold", size, slot.width, region, cache=False)
+            place_lines = painter.wrap(place, "serif", size, slot.width, region) if place else []
+            lead = L.LINE_HEIGHT * size
+            if (len(name_lines) + len(place_lines)) * lead <= avail or (
+                size * L.SIG_SHRINK < L.SIG_MIN_SIZE
+            ):
+                break
+            size *= L.SIG_SHRINK
+        lines = [
+            painter.line(text, "serif-bold", region=region, cache=False) for text in name_lines
+        ] + [painter.line(text, "serif", region=region) for text in place_lines]
     descriptor = chain("serif-bold")[0].descriptor
     half_lead = (lead - (descriptor.ascent - descriptor.descent) * size / 1000) / 2
     y = slot.top - half_lead - descriptor.ascent * size / 1000
-    parts = [f"BT {fmt(L.TEXT_GRAY)} g"]
-    sections: tuple[tuple[Style, list[str], bool], ...] = (
-        ("serif-bold", name_lines, False),
-        ("serif", place_lines, True),
-    )
-    for style, lines, cache in sections:
-        for text in lines:
-            shown = painter.text(text, style, size, region=region, cache=cache)
-            x = slot.x + slot.width - shown.width if rtl else slot.x
-            parts.append(_tm(x, y) + shown.ops)
-            y -= lead
+    parts = [f"BT {L.TEXT_GRAY:g} g"]
+    for line in lines:
+        width = line.width_at(size)
+        x = slot.x + slot.width - width if rtl else slot.x
+        parts.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm {painter.ops(line, size)}")
+        y -= lead
     parts.append("ET")
     return " ".join(parts).encode("ascii")
 
