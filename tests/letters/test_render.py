@@ -189,3 +189,20 @@ def test_fontconfig_sees_no_system_fonts():
             ["fc-list"], capture_output=True, text=True, env=dict(os.environ)
         ).stdout
         assert out.strip() == ""
+
+
+def test_han_is_drawn_in_the_forms_of_the_signers_country(tmp_path):
+    assert fonts.region_for("王小明", "JP") == "JP"
+    assert fonts.region_for("王小明", "TW") == "TC" and fonts.region_for("王小明", "HK") == "HK"
+    assert fonts.region_for("王小明", "CN") == "SC" and fonts.region_for("王小明", "FR") == "SC"
+    assert fonts.region_for("さくら", "US") == "JP" and fonts.region_for("김민준", "US") == "KR"
+    signers = [
+        replace(signer(1, "王小明", "北京", "中国"), country_code="CN"),
+        replace(signer(2, "王小明", "臺北", "臺灣"), country_code="TW"),
+        replace(signer(3, "王小明", "東京", "日本"), country_code="JP"),
+    ]
+    path = tmp_path / "annex.pdf"
+    with open(path, "wb") as out:
+        render_batch_pdf(CTX, RECIPIENTS[0], signers, len(signers), "annex", out)
+    faces = {row[0].split("+", 1)[1] for row in pdffonts_rows(path)}
+    assert {"NotoSansCJKsc-Regular", "NotoSansCJKtc-Regular", "NotoSansCJKjp-Regular"} <= faces
