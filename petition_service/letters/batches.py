@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, String, and_, delete, func, or_, select, t
 
 from .. import jobs
 from ..config import ConfigurationError
+from ..errors import ConflictError
 from ..extensions import db
 from ..petitions.models import Petition
 from ..signatures.countries import country_name
@@ -60,8 +61,8 @@ DEMO_SIGNER_NAME = "petition-service demo"
 ProgressCallback = Callable[[int, int], None]
 
 
-class BatchError(Exception):
-    """A batch cannot be made or used as asked."""
+class BatchError(ConflictError):
+    """A batch cannot be made or used as asked (a 409 when it reaches errors.py)."""
 
 
 class NothingToBatch(BatchError):

@@ -50,6 +50,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
 
 
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=10, max=1000)]
+    )
+
+
 class PlainForm(FlaskForm):
     """A button that changes something: logout, revoke, remove. Only the CSRF token."""
 

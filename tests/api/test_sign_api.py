@@ -143,7 +143,14 @@ def test_openapi_document_describes_the_api(client):
         "/api/v1/petitions/{slug}",
         "/api/v1/petitions/{slug}/signatures",
         "/api/v1/petitions/{slug}/count",
+        "/api/v1/petitions/{slug}/challenge",
     }
     sign = paths["/api/v1/petitions/{slug}/signatures"]["post"]
     assert {"202", "422", "429", "410"} <= set(sign["responses"])
     assert "requestBody" in sign
+    # The proof of work is stated: the field, and the challenge it solves.
+    schemas = document["components"]["schemas"]
+    signature_in = next(s for name, s in schemas.items() if name.startswith("SignatureIn"))
+    assert "altcha" in signature_in["properties"]
+    challenge = paths["/api/v1/petitions/{slug}/challenge"]["get"]
+    assert "200" in challenge["responses"]
