@@ -181,6 +181,10 @@ class FilterFields:
         _l("Signed before (UTC)"), format=DATETIME_FORMATS, validators=[Optional()]
     )
     status = SelectField(_l("Status"), choices=_STATUS_CHOICES, default="", validators=[Optional()])
+    domain = StringField(_l("Email domain"), validators=[Optional(), Length(max=255)])
+    network = StringField(
+        _l("Network (hash prefix)"), validators=[Optional(), Length(min=6, max=32)]
+    )
 
     def criteria(self) -> SignatureFilter:
         return SignatureFilter(
@@ -190,6 +194,8 @@ class FilterFields:
             since=utc(self.since.data),
             until=utc(self.until.data),
             status=SignatureStatus(self.status.data) if self.status.data else None,
+            domain=self.domain.data or "",
+            network=self.network.data or "",
         )
 
 

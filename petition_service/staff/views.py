@@ -35,7 +35,7 @@ from ..letters.batches import (
 )
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
-from . import auth, batches, exports, manage, moderation, service, stats, throttle
+from . import auth, batches, exports, flood, manage, moderation, service, stats, throttle
 from .charts import daily_chart, horizontal_chart
 from .forms import (
     BatchForm,
@@ -201,6 +201,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             daily=daily_chart(stats.daily_confirmed(petition.id, days)),
             countries=horizontal_chart([(_country_name(c), n) for c, n in countries]),
             batches=stats.petition_batches(petition.id),
+            flood=flood.flood_report(petition.id, petition.created_at),
             waiting=stats.waiting_for_batch(petition.id),
             batch_form=BatchForm(),
             status_form=status_form,
