@@ -19,7 +19,9 @@ from dataclasses import dataclass
 SIGNATURE_SUFFIX = ".sig"
 
 
-def sign_detached(data: bytes, key_pem_path: str | os.PathLike, cert_pem_path: str | os.PathLike) -> bytes:
+def sign_detached(
+    data: bytes, key_pem_path: str | os.PathLike, cert_pem_path: str | os.PathLike
+) -> bytes:
     """The DER CMS SignedData (detached, SHA-256) of `data`."""
     from .signing import _signer
 
@@ -36,7 +38,9 @@ class DetachedCheck:
     problem: str = ""
 
 
-def verify_detached(data: bytes, signature: bytes, cert_pem_path: str | os.PathLike) -> DetachedCheck:
+def verify_detached(
+    data: bytes, signature: bytes, cert_pem_path: str | os.PathLike
+) -> DetachedCheck:
     """Whether `signature` is a valid CMS signature of exactly `data` by the certificate in
     `cert_pem_path` (the only trust root; nothing is fetched)."""
     from asn1crypto import cms

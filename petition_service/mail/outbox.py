@@ -55,8 +55,9 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
     their own confirmations and at most one further mail an hour.
 
     Only the row is written here, with Core statements (one for a new signature: this runs on
-    every signature; a read and a write for a repeat): the sender composes the mail (templates, links, tokens) on its first attempt, off the
-    signer's request, and stores it for every retry.
+    every signature; a read and a write for a repeat): the sender composes the mail
+    (templates, links, tokens) on its first attempt, off the signer's request, and stores it
+    for every retry.
     """
     if not repeat or signature.status is SignatureStatus.PENDING:
         kind = MailKind.CONFIRM

@@ -46,9 +46,7 @@ def form_context(
         # The page solves a proof of work in the background unless challenges are off; the
         # solver fetches its challenge from the same origin, without cookies.
         "challenge_url": (
-            url_for("api.get_challenge", slug=petition.slug)
-            if challenge.mode() != "off"
-            else None
+            url_for("api.get_challenge", slug=petition.slug) if challenge.mode() != "off" else None
         ),
         "countries": country_choices(language),
         "embedded": embedded,

@@ -69,9 +69,7 @@ class SignCount:
             self._windows = []
 
 
-def _windows(
-    slugs: Sequence[str], client: ClientHashes, *, observe_surge: bool
-) -> list[_Window]:
+def _windows(slugs: Sequence[str], client: ClientHashes, *, observe_surge: bool) -> list[_Window]:
     config = current_app.config
     scopes = [
         (config["SIGN_LIMITS_PER_CLIENT"], ("sign-client", client.client), True),

@@ -122,8 +122,14 @@ def submit_signature(
     def refused(
         problems: Mapping[str, list[Any]], problem: ChallengeProblem | None
     ) -> SubmissionRefused:
-        return SubmissionRefused(problems, fields=fields, petitions=targets, scope_id=scope,
-                                 token_problem=token_problem, challenge_problem=problem)  # fmt: skip
+        return SubmissionRefused(
+            problems,
+            fields=fields,
+            petitions=targets,
+            scope_id=scope,
+            token_problem=token_problem,
+            challenge_problem=problem,
+        )
 
     if errors or result.value is None:
         raise refused(errors, challenge_problem)
@@ -147,8 +153,13 @@ def submit_signature(
             )
 
     signed = [
-        sign_petition(petition, result.value, client_hash=client.client,
-                      network_hash=client.network, language=language)  # fmt: skip
+        sign_petition(
+            petition,
+            result.value,
+            client_hash=client.client,
+            network_hash=client.network,
+            language=language,
+        )  # fmt: skip
         for petition in targets
     ]
     return Submitted(results=signed)

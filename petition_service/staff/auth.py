@@ -142,5 +142,3 @@ def safe_next(target: str | None) -> str:
     if "\\" in target:
         return default
     return target
-
-

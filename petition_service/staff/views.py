@@ -156,7 +156,9 @@ def member_password(user_id: int):
         db.session.commit()
         flash(_("The password of %(email)s was changed; their sessions and tokens have ended.",
                 email=member.email))  # fmt: skip
-        return _see_other("staff.login" if member.id == current_staff_user().id else "staff.members")
+        return _see_other(
+            "staff.login" if member.id == current_staff_user().id else "staff.members"
+        )
     return render_template(
         "staff/members.html",
         members=service.members_of(current_organisation().id),

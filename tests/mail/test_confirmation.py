@@ -6,7 +6,7 @@ import html
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from petition_service.extensions import db
 from petition_service.mail.models import OutboxMessage, OutboxStatus

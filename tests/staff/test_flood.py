@@ -31,8 +31,12 @@ def _flood(app, slug, *, flood=40):
                            created_at=now - timedelta(minutes=30), network_hash=FLOOD_NETWORK,
                            status=SignatureStatus.PENDING)  # fmt: skip
         for number in range(3):
-            make_signature(petition, email=f"person{number}@example.org",
-                           created_at=now - timedelta(minutes=5), network_hash=f"{number:02d}" * 16)
+            make_signature(
+                petition,
+                email=f"person{number}@example.org",
+                created_at=now - timedelta(minutes=5),
+                network_hash=f"{number:02d}" * 16,
+            )
         db.session.commit()
 
 

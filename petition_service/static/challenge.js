@@ -1,0 +1,75 @@
+/* The sign form's proof of work, solved in the background while the person types.
+ *
+ * The form names its challenge URL (same origin, fetched without cookies) and a worker that
+ * solves it (altcha-worker.js). The solution goes into the hidden `altcha` field as ALTCHA's
+ * base64 JSON payload. If someone sends the form before the solution is ready, the form waits
+ * for it, says so, then sends itself. A challenge near its expiry is replaced before sending.
+ * Nothing here talks to any other site. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-challenge-url]");
+  if (!form || !window.fetch || !window.Promise) { return; }
+  var field = form.querySelector("input[name=altcha]");
+  var status = form.querySelector("[data-challenge-status]");
+  var current = null;  // {promise, expires}
+
+  function expiresOf(salt) {
+    var match = /[?&]expires=(\d+)/.exec(salt);
+    return match ? parseInt(match[1], 10) : Infinity;
+  }
+
+  function solveInWorker(challenge) {
+    return new Promise(function (resolve, reject) {
+      var worker;
+      try { worker = new Worker(form.getAttribute("data-challenge-worker")); } catch (e) { reject(e); return; }
+      worker.onmessage = function (event) { worker.terminate(); resolve(event.data); };
+      worker.onerror = function (e) { worker.terminate(); reject(e); };
+      worker.postMessage({ salt: challenge.salt, challenge: challenge.challenge,
+                           max: challenge.maxnumber || challenge.maxNumber });
+    });
+  }
+
+  function start() {
+    var url = form.getAttribute("data-challenge-url");
+    var promise = fetch(url, { credentials: "omit", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("challenge " + response.status); }
+        return response.json();
+      })
+      .then(function (challenge) {
+        current.expires = expiresOf(challenge.salt);
+        return solveInWorker(challenge).then(function (solved) {
+          if (solved.number === null) { throw new Error("unsolved"); }
+          var payload = { algorithm: challenge.algorithm, challenge: challenge.challenge,
+                          number: solved.number, salt: challenge.salt,
+                          signature: challenge.signature, took: solved.took };
+          field.value = btoa(JSON.stringify(payload));
+          form.setAttribute("data-challenge-took", String(solved.took));
+          return true;
+        });
+      })
+      // Without a solution the form is still sent: the server asks for one only when due.
+      .catch(function () { field.value = ""; return false; });
+    current = { promise: promise, expires: Infinity };
+    return promise;
+  }
+
+  function stale() {
+    return current && Date.now() / 1000 > current.expires - 60;
+  }
+
+  start();
+  form.addEventListener("submit", function (event) {
+    if (form.getAttribute("data-challenge-ready") === "1") { return; }
+    event.preventDefault();
+    if (stale()) { start(); }
+    if (status) { status.hidden = false; }
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; }
+    current.promise.then(function () {
+      form.setAttribute("data-challenge-ready", "1");
+      if (button) { button.disabled = false; }
+      if (form.requestSubmit) { form.requestSubmit(button || undefined); } else { form.submit(); }
+    });
+  });
+})();
