@@ -1,7 +1,7 @@
 /* Solves an ALTCHA v1 proof of work off the page's main thread: finds the number n up to
- * max with SHA-256(salt + n) = challenge. Uses the browser's own SHA-256 (crypto.subtle,
- * which exists only in secure contexts: https or localhost) and falls back to a small
- * SHA-256 written here, so a plain-http deployment still works, more slowly.
+ * max with SHA-256(salt + n) = challenge, with the small synchronous SHA-256 below.
+ * Not crypto.subtle: it costs a promise per hash, which made it slower than this for inputs
+ * this short (measured in Chromium, see README), and it exists only in secure contexts.
  * No network, no cookies: the page hands the challenge in and gets the number back. */
 "use strict";
 
@@ -53,57 +53,15 @@ function sha256Hex(text) {
   return out;
 }
 
-function hexToBytes(hex) {
-  var bytes = new Uint8Array(hex.length / 2);
-  for (var i = 0; i < bytes.length; i++) { bytes[i] = parseInt(hex.substr(i * 2, 2), 16); }
-  return bytes;
-}
-
-function sameBytes(buffer, target) {
-  var view = new Uint8Array(buffer);
-  for (var i = 0; i < target.length; i++) { if (view[i] !== target[i]) { return false; } }
-  return true;
-}
-
-/* crypto.subtle hashes asynchronously: many digests are started at once and awaited in
- * chunks, which is far faster than one await per number. */
-var CHUNK = 2000;
-
-function solveSubtle(salt, challenge, max) {
-  var target = hexToBytes(challenge), encoder = new TextEncoder();
-  function chunk(start) {
-    if (start > max) { return Promise.resolve(null); }
-    var last = Math.min(start + CHUNK - 1, max), pending = [];
-    for (var n = start; n <= last; n++) {
-      pending.push(crypto.subtle.digest("SHA-256", encoder.encode(salt + n)));
-    }
-    return Promise.all(pending).then(function (digests) {
-      for (var i = 0; i < digests.length; i++) {
-        if (sameBytes(digests[i], target)) { return start + i; }
-      }
-      return chunk(last + 1);
-    });
-  }
-  return chunk(0);
-}
-
-function solvePlain(salt, challenge, max) {
+function solve(salt, challenge, max) {
   for (var n = 0; n <= max; n++) {
-    if (sha256Hex(salt + n) === challenge) { return Promise.resolve(n); }
+    if (sha256Hex(salt + n) === challenge) { return n; }
   }
-  return Promise.resolve(null);
+  return null;
 }
 
 self.onmessage = function (event) {
   var task = event.data, started = Date.now();
-  var subtle = self.crypto && self.crypto.subtle && !task.forcePlain;
-  var solve = subtle ? solveSubtle : solvePlain;
-  solve(task.salt, task.challenge, task.max).then(function (number) {
-    self.postMessage({ number: number, took: Date.now() - started, subtle: !!subtle });
-  }, function () {
-    // crypto.subtle refused (an odd browser): the plain implementation always works.
-    solvePlain(task.salt, task.challenge, task.max).then(function (number) {
-      self.postMessage({ number: number, took: Date.now() - started, subtle: false });
-    });
-  });
+  var number = solve(task.salt, task.challenge, task.max);
+  self.postMessage({ number: number, took: Date.now() - started });
 };

@@ -59,17 +59,27 @@
   }
 
   start();
+  var waiting = false;
   form.addEventListener("submit", function (event) {
-    if (form.getAttribute("data-challenge-ready") === "1") { return; }
+    // The browser has checked the fields already; only the proof of work may be missing.
     event.preventDefault();
+    if (waiting) { return; }
+    waiting = true;
     if (stale()) { start(); }
     if (status) { status.hidden = false; }
-    var button = form.querySelector("button[type=submit]");
-    if (button) { button.disabled = true; }
+    form.setAttribute("aria-busy", "true");
     current.promise.then(function () {
-      form.setAttribute("data-challenge-ready", "1");
-      if (button) { button.disabled = false; }
-      if (form.requestSubmit) { form.requestSubmit(button || undefined); } else { form.submit(); }
+      // submit() sends the form without firing this event again.
+      HTMLFormElement.prototype.submit.call(form);
     });
+  });
+  // Back to this page from the next one (the back/forward cache keeps scripts' state):
+  // ready for another sending, with a fresh challenge since the last one has been used.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    waiting = false;
+    if (status) { status.hidden = true; }
+    form.removeAttribute("aria-busy");
+    start();
   });
 })();
