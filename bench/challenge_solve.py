@@ -23,8 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
 
 # In the form's own worker, as a signer's browser runs it.
 IN_WORKER = """async ([url, worker]) => {
@@ -40,7 +42,8 @@ IN_WORKER = """async ([url, worker]) => {
 # does not reach workers): the estimate for a slow phone.
 ON_MAIN_THREAD = """async ([url, worker]) => {
   if (!window.solve) {
-    (0, eval)((await (await fetch(worker)).text()).replace("self.onmessage", "self.unused").replace('"use strict";', ""));
+    const source = await (await fetch(worker)).text();
+    (0, eval)(source.replace("self.onmessage", "self.unused").replace('"use strict";', ""));
   }
   const challenge = await (await fetch(url, {credentials: "omit", cache: "no-store"})).json();
   const started = performance.now();
@@ -76,7 +79,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.server_port}"
     env = {key: value for key, value in os.environ.items() if key != "FONTCONFIG_FILE"}
 
-    print(f"{'maxnumber':>10} {'where':>8} {'cpu':>4} {'median ms':>10} {'p90 ms':>8} {'max ms':>8}")
+    header = ("maxnumber", "where", "cpu", "median ms", "p90 ms", "max ms")
+    print("{:>10} {:>8} {:>4} {:>10} {:>8} {:>8}".format(*header))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, env=env)
         page = browser.new_page()

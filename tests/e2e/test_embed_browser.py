@@ -169,7 +169,8 @@ def test_without_its_proof_of_work_the_form_is_refused_and_asks_again(service, b
         context.close()
         assert host_port
     with app.app_context():
-        assert db.session.scalars(select(Signature).where(Signature.name == "Lê Văn Bot")).all() == []
+        refused = select(Signature).where(Signature.name == "Lê Văn Bot")
+        assert db.session.scalars(refused).all() == []
 
 
 def test_a_site_not_on_the_list_cannot_frame_the_form(service, browser):
