@@ -6,6 +6,7 @@ from petition_service.config import ConfigurationError
 try:
     app = create_app()
 except ConfigurationError as exc:
-    # A clear message and a non-zero exit, not a traceback: gunicorn and `flask` stop here.
+    # A clear message and a non-zero exit, not a traceback. Status 3 is gunicorn's "worker
+    # failed to boot": its master stops too, instead of starting the worker again forever.
     print(f"petition-service {exc}", file=sys.stderr)
-    raise SystemExit(1) from None
+    raise SystemExit(3) from None
