@@ -46,8 +46,11 @@ def report(what: str, figure: str) -> None:
 def gunicorn(env: dict[str, str], port: int):
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", is_alive=lambda: process.poll() is None)
         yield f"http://127.0.0.1:{port}"
@@ -57,13 +60,22 @@ def gunicorn(env: dict[str, str], port: int):
 
 
 def flask(env: dict[str, str], *args: str, stdin: str | None = None):
-    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=REPO, env=env,
-                          input=stdin, capture_output=True, text=True)  # fmt: skip
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
 
 
 def service_env(instance: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTEST", "SIGN_", "MAIL_", "REDIS", "DATABASE"))}  # fmt: skip
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST", "SIGN_", "MAIL_", "REDIS", "DATABASE"))
+    }
     env.update(
         PETITION_ENV="development",  # plain-http cookies for the staff replay below
         SECRET_KEY="attack-bench-" + uuid.uuid4().hex,
@@ -86,21 +98,35 @@ class Signer:
 
     def sign(self, address: str, *, solve: bool = False) -> int:
         self.sent += 1
-        body = {"name": f"Fake Signer {self.sent}", "email": f"fake{uuid.uuid4().hex[:10]}@example.org",
-                "country": "VN", "consent": True, "form_token": self.token}  # fmt: skip
+        body = {
+            "name": f"Fake Signer {self.sent}",
+            "email": f"fake{uuid.uuid4().hex[:10]}@example.org",
+            "country": "VN",
+            "consent": True,
+            "form_token": self.token,
+        }
         headers = {"X-Forwarded-For": address}
         if solve:
             body["altcha"] = self.solution(headers)
-        return requests.post(f"{self.base}/api/v1/petitions/{self.slug}/signatures", json=body,
-                             headers=headers, timeout=10).status_code  # fmt: skip
+        return requests.post(
+            f"{self.base}/api/v1/petitions/{self.slug}/signatures",
+            json=body,
+            headers=headers,
+            timeout=10,
+        ).status_code
 
     def solution(self, headers: dict[str, str]) -> str:
         from altcha import solve_challenge_v1
 
-        challenge = requests.get(f"{self.base}/api/v1/petitions/{self.slug}/challenge",
-                                 headers=headers, timeout=10).json()  # fmt: skip
-        solved = solve_challenge_v1(challenge["challenge"], challenge["salt"],
-                                    challenge["algorithm"], challenge["maxNumber"])  # fmt: skip
+        challenge = requests.get(
+            f"{self.base}/api/v1/petitions/{self.slug}/challenge", headers=headers, timeout=10
+        ).json()
+        solved = solve_challenge_v1(
+            challenge["challenge"],
+            challenge["salt"],
+            challenge["algorithm"],
+            challenge["maxNumber"],
+        )
         payload = {key: challenge[key] for key in ("algorithm", "challenge", "salt", "signature")}
         payload["number"] = solved.number
         return base64.b64encode(json.dumps(payload).encode()).decode()
@@ -116,36 +142,58 @@ def signing_attacks(base: str, slug: str) -> None:
     time.sleep(3.1)  # the form token's time trap
     started = time.perf_counter()
     statuses = [signer.sign(f"2001:db8:64:1::{n:x}") for n in range(1, 61)]
-    report("60 signatures from 60 addresses of one IPv6 /64 (one token)",
-           f"{statuses.count(202)} accepted ({tally(statuses)}) in "
-           f"{time.perf_counter() - started:.2f} s")  # fmt: skip
+    report(
+        "60 signatures from 60 addresses of one IPv6 /64 (one token)",
+        f"{statuses.count(202)} accepted ({tally(statuses)}) in "
+        f"{time.perf_counter() - started:.2f} s",
+    )
     spellings = ["2001:db8:5::1", "2001:DB8:5::1", "2001:db8:5:0:0:0:0:1"]
     statuses = [signer.sign(address) for address in spellings]
     report(
         "2001:db8:5::1 written three ways", f"{statuses.count(202)} accepted ({tally(statuses)})"
     )
     statuses = [signer.sign(address) for address in ("198.51.100.7", "::ffff:198.51.100.7")]
-    report("198.51.100.7 and ::ffff:198.51.100.7",
-           f"{statuses.count(202)} accepted ({tally(statuses)})")  # fmt: skip
+    report(
+        "198.51.100.7 and ::ffff:198.51.100.7",
+        f"{statuses.count(202)} accepted ({tally(statuses)})",
+    )
     for label, addresses, solve in (
-        ("150 /64s of one /48, no proof of work", [f"2001:db8:48:{n:x}::1" for n in range(150)], False),
-        ("150 addresses of one IPv4 /24, no proof of work", [f"203.0.113.{n}" for n in range(1, 151)], False),
-        ("150 /64s of another /48, each with a solved proof of work",
-         [f"2001:db8:49:{n:x}::1" for n in range(150)], True),
-    ):  # fmt: skip
+        (
+            "150 /64s of one /48, no proof of work",
+            [f"2001:db8:48:{n:x}::1" for n in range(150)],
+            False,
+        ),
+        (
+            "150 addresses of one IPv4 /24, no proof of work",
+            [f"203.0.113.{n}" for n in range(1, 151)],
+            False,
+        ),
+        (
+            "150 /64s of another /48, each with a solved proof of work",
+            [f"2001:db8:49:{n:x}::1" for n in range(150)],
+            True,
+        ),
+    ):
         started = time.perf_counter()
         statuses = [signer.sign(address, solve=solve) for address in addresses]
-        report(label, f"{statuses.count(202)} accepted ({tally(statuses)}) in "
-                      f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        report(
+            label,
+            f"{statuses.count(202)} accepted ({tally(statuses)}) in "
+            f"{time.perf_counter() - started:.1f} s",
+        )
 
 
 def staff_attacks(base: str, email: str, password: str) -> None:
     def login(session: requests.Session, secret: str, address: str) -> requests.Response:
         page = session.get(f"{base}/staff/login", timeout=10).text
         token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page).group(1)
-        return session.post(f"{base}/staff/login", data={"email": email, "password": secret,
-                            "csrf_token": token}, headers={"X-Forwarded-For": address},
-                            allow_redirects=False, timeout=30)  # fmt: skip
+        return session.post(
+            f"{base}/staff/login",
+            data={"email": email, "password": secret, "csrf_token": token},
+            headers={"X-Forwarded-For": address},
+            allow_redirects=False,
+            timeout=30,
+        )
 
     owner = requests.Session()
     assert login(owner, password, "192.0.2.10").status_code == 303
@@ -156,17 +204,23 @@ def staff_attacks(base: str, email: str, password: str) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     owner.post(f"{base}/staff/logout", data={"csrf_token": csrf}, timeout=10)
     replay = requests.get(csv, cookies={"session": cookie}, allow_redirects=False, timeout=30)
-    report("the staff cookie replayed after logout",
-           f"{replay.status_code} to the CSV export, {len(replay.content)} bytes "
-           f"(before logout: {before.status_code}, {len(before.content)} bytes)")  # fmt: skip
+    report(
+        "the staff cookie replayed after logout",
+        f"{replay.status_code} to the CSV export, {len(replay.content)} bytes "
+        f"(before logout: {before.status_code}, {len(before.content)} bytes)",
+    )
 
-    statuses = [login(requests.Session(), "wrong password", f"198.51.100.{n % 4 + 20}").status_code
-                for n in range(20)]  # fmt: skip
+    statuses = [
+        login(requests.Session(), "wrong password", f"198.51.100.{n % 4 + 20}").status_code
+        for n in range(20)
+    ]
     owner_again = login(requests.Session(), password, "192.0.2.77").status_code
     attacker_right = login(requests.Session(), password, "198.51.100.20").status_code
-    report("20 wrong passwords from 4 addresses, then the owner from an address that had not failed",
-           f"owner {owner_again}; the 20 attempts: {tally(statuses)}; an attacking address with "
-           f"the right password: {attacker_right}")  # fmt: skip
+    report(
+        "20 wrong passwords from 4 addresses, then the owner from an address that had not failed",
+        f"owner {owner_again}; the 20 attempts: {tally(statuses)}; an attacking address with "
+        f"the right password: {attacker_right}",
+    )
 
 
 def proxy_attacks(base: str, slug: str) -> None:
@@ -175,14 +229,17 @@ def proxy_attacks(base: str, slug: str) -> None:
         timeout=10,
         headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-For": "192.0.2.3"},
     )
-    hosts = sorted(set(re.findall(r'href="https?://([^/"]+)', page.text)))  # fmt: skip
+    hosts = sorted(set(re.findall(r'href="https?://([^/"]+)', page.text)))
     report(
         "X-Forwarded-Host: evil.example with TRUSTED_PROXY_HOPS=1 (default headers)",
         f"the embed page's links point at {', '.join(hosts)}",
     )
-    nested = requests.post(f"{base}/api/v1/petitions/{slug}/signatures", data=b"[" * 30_000,
-                           headers={"Content-Type": "application/json",
-                                    "X-Forwarded-For": "192.0.2.4"}, timeout=10)  # fmt: skip
+    nested = requests.post(
+        f"{base}/api/v1/petitions/{slug}/signatures",
+        data=b"[" * 30_000,
+        headers={"Content-Type": "application/json", "X-Forwarded-For": "192.0.2.4"},
+        timeout=10,
+    )
     report("30,000 nested brackets in a JSON body", f"{nested.status_code}")
 
 
@@ -219,8 +276,10 @@ http {{ access_log off; client_body_temp_path {dir}/body; proxy_temp_path {dir}/
 
 def slowloris_attacks(port: int, nginx_port: int) -> None:
     waited = slowloris(port)
-    report("two slowloris connections against gunicorn -w 2 alone",
-           f"a plain GET waited {waited:.1f} s (sync workers: why the README requires a buffering proxy)")  # fmt: skip
+    report(
+        "two slowloris connections against gunicorn -w 2 alone",
+        f"a plain GET waited {waited:.1f} s (sync workers: the README requires a buffering proxy)",
+    )
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
@@ -232,15 +291,20 @@ def slowloris_attacks(port: int, nginx_port: int) -> None:
         return
     folder = Path(tempfile.mkdtemp(prefix="attack-nginx-"))
     (folder / "nginx.conf").write_text(NGINX.format(dir=folder, upstream=port, port=nginx_port))
-    process = subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_healthy(
             f"http://127.0.0.1:{nginx_port}", is_alive=lambda: process.poll() is None
         )
         waited = slowloris(nginx_port)
-        report("the same through nginx (the README's block) in front",
-               f"a plain GET waited {waited:.2f} s")  # fmt: skip
+        report(
+            "the same through nginx (the README's block) in front",
+            f"a plain GET waited {waited:.2f} s",
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -253,11 +317,20 @@ def production_attack(instance: Path) -> None:
         for key, value in os.environ.items()
         if key not in ("PUBLIC_BASE_URL", "MAIL_SERVER", "SIGNING_KEY_FILE", "SIGNING_CERT_FILE")
     }
-    env.update(PETITION_ENV="production", SECRET_KEY="x", PETITION_INSTANCE_PATH=str(instance))  # fmt: skip
-    result = subprocess.run([str(BIN / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
-    problems = [line.strip("- ").split(";")[0].split(":")[0] for line in result.stderr.splitlines()
-                if line.strip().startswith("- ")]  # fmt: skip
+    env.update(PETITION_ENV="production", SECRET_KEY="x", PETITION_INSTANCE_PATH=str(instance))
+    result = subprocess.run(
+        [str(BIN / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    problems = [
+        line.strip("- ").split(";")[0].split(":")[0]
+        for line in result.stderr.splitlines()
+        if line.strip().startswith("- ")
+    ]
     report(
         "gunicorn with PETITION_ENV=production, SECRET_KEY=x and nothing else",
         f"exit {result.returncode}; refused for: {'; '.join(problems)}",
@@ -288,8 +361,10 @@ def in_process_attacks(directory: Path) -> None:
     app = make_test_app(f"sqlite:///{directory}/inproc.db", directory / "instance")
     with app.app_context():
         flask_migrate.upgrade()
-        recipients = [{"name": "Nguyễn Phú Trọng", "title": "State President"},
-                      {"name": "Nguyễn Đình Ba", "title": "Prison Director"}]  # fmt: skip
+        recipients = [
+            {"name": "Nguyễn Phú Trọng", "title": "State President"},
+            {"name": "Nguyễn Đình Ba", "title": "Prison Director"},
+        ]
         petition = make_petition(recipients=recipients)
         for name in ("Trần Thị Hoa", "Kim Ngân", "Người Rút Lại"):
             make_signature(petition, name=name)
@@ -305,12 +380,14 @@ def in_process_attacks(directory: Path) -> None:
         text = "\n".join(pypdf_pages(out / manifest["recipients"][0]["file"]))
         cert = signing_files()[1]
         behalf = re.search(r"On behalf of \d+ signers?", text).group(0)
-        report("a signature withdrawn between freeze and render",
-               f"printed: {'yes' if 'Người Rút Lại' in text else 'no'}; "
-               f"\"{behalf}\"; manifest "
-               f"signature_count {manifest['signature_count']}, withdrawn_after_freeze "
-               f"{manifest['withdrawn_after_freeze']}; batch verify: "
-               f"{len(verify_batch_folder(out, cert))} problems")  # fmt: skip
+        report(
+            "a signature withdrawn between freeze and render",
+            f"printed: {'yes' if 'Người Rút Lại' in text else 'no'}; "
+            f'"{behalf}"; manifest '
+            f"signature_count {manifest['signature_count']}, withdrawn_after_freeze "
+            f"{manifest['withdrawn_after_freeze']}; batch verify: "
+            f"{len(verify_batch_folder(out, cert))} problems",
+        )
 
         def tampered(name, change):
             folder = directory / name
@@ -353,15 +430,23 @@ def in_process_attacks(directory: Path) -> None:
         db.session.commit()
         for target in petitions:
             sign_petition(target, "victim@example.org")
-        sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.status == OutboxStatus.SENT))  # fmt: skip
+        sent = db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENT)
+        )
         for target in petitions:
             sign_petition(target, "victim@example.org")  # repeats
-        waiting = db.session.scalars(select(OutboxMessage.next_attempt_at).where(
-            OutboxMessage.status == OutboxStatus.PENDING)).all()  # fmt: skip
-        report("three first confirmations to one address within an hour (cap 2), then 3 repeats",
-               f"{sent} of 3 confirmations sent at once; repeats: {len(waiting)} delayed, "
-               f"none dropped")  # fmt: skip
+        waiting = db.session.scalars(
+            select(OutboxMessage.next_attempt_at).where(
+                OutboxMessage.status == OutboxStatus.PENDING
+            )
+        ).all()
+        report(
+            "three first confirmations to one address within an hour (cap 2), then 3 repeats",
+            f"{sent} of 3 confirmations sent at once; repeats: {len(waiting)} delayed, "
+            f"none dropped",
+        )
         db.engine.dispose()
 
 
