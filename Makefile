@@ -40,6 +40,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Every figure of BENCHMARKS.md, one benchmark at a time, each bounded by a timeout (about 12
 # minutes; BENCH_POSTGRES and BENCH_REDIS add the scale-out intake run, about 4 more).

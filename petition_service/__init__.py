@@ -57,9 +57,10 @@ def create_app(
     )
     from .jsonsafe import SafeJSONProvider
 
-    app.json = SafeJSONProvider(app)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    provider = SafeJSONProvider(app)
+    provider.sort_keys = False
+    provider.ensure_ascii = False
+    app.json = provider
 
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:

@@ -140,10 +140,8 @@ def _render(error: HTTPException) -> tuple[Response | str, int]:
     if wants_json():
         message = MESSAGE_429 if code == 429 else error.description
         body = {"error": {"code": code, "name": error.name, "message": str(message)}}
-        response = jsonify(body)
-    else:
-        response = _error_page(code, error.name, error.description)
-    return response, code
+        return jsonify(body), code
+    return _error_page(code, error.name, error.description), code
 
 
 def _retry_after_seconds() -> int:

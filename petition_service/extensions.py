@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,6 +33,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # `db.Model` is made at run time from Base (adding the table name and the query
+    # property); to the type checker it is Base, whose mapped attributes it knows.
+    Model = Base
+else:
+    Model = db.Model
 babel = Babel()
 # Builds messages; the outbox sender passes the SMTP settings at each send.
 mailman = Mail()

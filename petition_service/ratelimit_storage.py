@@ -52,7 +52,9 @@ class SQLiteStorage(Storage):
 
     STORAGE_SCHEME = ["sqlite"]
 
-    def __init__(self, uri: str, wrap_exceptions: bool = False, **options: object) -> None:
+    def __init__(
+        self, uri: str, wrap_exceptions: bool = False, **options: float | str | bool
+    ) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         # sqlite:////abs/path.db or sqlite:///relative/path.db, as SQLAlchemy spells them.
         self.path = Path(uri.removeprefix("sqlite:///")).resolve()
@@ -134,7 +136,7 @@ class SQLiteStorage(Storage):
 
 # Each key: add one, start its window when it has none (its first hit), return the count
 # and the milliseconds left in the window.
-_REDIS_INCR_MANY = """
+_REDIS_INCR_MANY = b"""
 local results = {}
 for i, key in ipairs(KEYS) do
     local count = redis.call("incr", key)
@@ -149,7 +151,7 @@ end
 return results
 """
 # Only windows still open: decrementing an expired key would create one without an expiry.
-_REDIS_DECR_EXISTING = """
+_REDIS_DECR_EXISTING = b"""
 for _, key in ipairs(KEYS) do
     if redis.call("exists", key) == 1 then
         redis.call("decr", key)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer
+from sqlalchemy import BigInteger, CursorResult, DateTime, Dialect, Enum, Integer, Result
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit keys
@@ -57,3 +57,9 @@ def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. `Session.execute` types its result as a plain
+    `Result`, but for these statements it is always a `CursorResult`, which counts them."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -297,6 +297,7 @@ class _Doc:
         """The signature field (an invisible, locked, printable widget) and its value."""
         sig = self.signature
         assert sig is not None
+        assert self.tree.first_page is not None, "the signature widget needs a first page"
         w = self.w
         w.obj(
             self.sig_field,

@@ -22,7 +22,7 @@ import re
 import shutil
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -40,7 +40,7 @@ from ..signatures.countries import country_name
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffUser
 from ..text import paragraphs
-from ..types import utcnow
+from ..types import affected_rows, utcnow
 from .attest import sign_detached
 from .context import LANGUAGES, LetterContext, LetterRecipient, Signer
 from .models import Batch, BatchDocument, BatchMode, BatchStatus
@@ -199,16 +199,18 @@ def freeze_batch(
     )
     db.session.add(batch)
     db.session.flush()
-    claimed = db.session.execute(
-        update(Signature)
-        .where(
-            Signature.petition_id == petition.id,
-            Signature.status == SignatureStatus.CONFIRMED,
-            Signature.batch_id.is_(None),
+    claimed = affected_rows(
+        db.session.execute(
+            update(Signature)
+            .where(
+                Signature.petition_id == petition.id,
+                Signature.status == SignatureStatus.CONFIRMED,
+                Signature.batch_id.is_(None),
+            )
+            .values(batch_id=batch.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(batch_id=batch.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not claimed:
         db.session.delete(batch)
         db.session.flush()
@@ -338,14 +340,14 @@ def _file_name(position: int, recipient_name: str) -> str:
     return f"{position + 1:02d}-{slug}.pdf"
 
 
-def _signer_stream(batch_id: int, language: str) -> Callable[[], Iterator[Signer]]:
+def _signer_stream(batch_id: int, language: str) -> Callable[[], Generator[Signer]]:
     """The batch's signers in id order, streamed on a connection of their own.
 
     `yield_per` makes PostgreSQL use a server-side cursor, so 100,000 rows never sit in
     memory; a separate connection lets progress commit while the stream stays open.
     """
 
-    def stream() -> Iterator[Signer]:
+    def stream() -> Generator[Signer]:
         countries: dict[str, str] = {}
         days: dict[str, date] = {}
         with db.engine.connect() as connection:
@@ -403,20 +405,22 @@ def _claim(batch_id: int) -> Batch | None:
     claimable = or_(
         Batch.status.in_([BatchStatus.QUEUED, BatchStatus.FAILED]), _lost_its_worker(now)
     )
-    claimed = db.session.execute(
-        update(Batch)
-        .where(Batch.id == batch_id, claimable)
-        .values(
-            status=BatchStatus.RENDERING,
-            attempts=Batch.attempts + 1,
-            started_at=now,
-            heartbeat_at=now,
-            finished_at=None,
-            progress_done=0,
-            error="",
+    claimed = affected_rows(
+        db.session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id, claimable)
+            .values(
+                status=BatchStatus.RENDERING,
+                attempts=Batch.attempts + 1,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=None,
+                progress_done=0,
+                error="",
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     return db.session.get(Batch, batch_id, populate_existing=True) if claimed else None
 

@@ -167,7 +167,7 @@ def subset_font(key: str, chars: set) -> tuple[bytes, str, dict]:
     """
     m = metrics(key)
     gids = {0}
-    to_unicode = {}
+    to_unicode: dict[int, str] = {}
     for ch in sorted(chars):
         gid = m.cmap[ord(ch)]
         gids.add(gid)

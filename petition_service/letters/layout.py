@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict
 
 MM = 72.0 / 25.4
 PAGE_W = 210 * MM
@@ -52,7 +53,23 @@ _MONTHS_EN = (
     "December",
 )
 
-LABELS = {
+
+class Labels(TypedDict):
+    """The words printed around the letter, per language."""
+
+    page: str
+    batch: str
+    issued: str
+    subject: str
+    behalf: str
+    behalf_one: str
+    see_annex: str
+    annex_title: str
+    annex_range: str
+    cols: tuple[str, ...]
+
+
+LABELS: dict[str, Labels] = {
     "en": {
         "page": "Page {x} of {y}",
         "batch": "Batch {id}",

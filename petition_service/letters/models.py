@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class BatchStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Batch(db.Model):
+class Batch(Model):
     __tablename__ = "batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +72,7 @@ class Batch(db.Model):
     created_by: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_id])
 
 
-class BatchDocument(db.Model):
+class BatchDocument(Model):
     """One rendered PDF of a batch: the letter to one recipient."""
 
     __tablename__ = "batch_documents"

@@ -339,8 +339,10 @@ def import_pages_as_forms(writer: PdfWriter, pdf_bytes: bytes) -> list[int]:
             contents = page.obj.get("/Contents")
             if isinstance(contents, pikepdf.Array):
                 data = b"\n".join(s.read_bytes() for s in contents)
-            else:
+            elif contents is not None:
                 data = contents.read_bytes()
+            else:  # a blank page has no content stream
+                data = b""
             mbox = [float(v) for v in page.obj.MediaBox]
             resources = page.obj.get("/Resources", pikepdf.Dictionary())
             res_bytes = _serialize(resources, writer, mapping, pending)

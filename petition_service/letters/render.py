@@ -159,7 +159,9 @@ def _check_fonts(pdf: bytes) -> None:
     """Fail if WeasyPrint embedded anything but the packaged fonts."""
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         for page in doc.pages:
-            fonts = page.obj.get("/Resources", {}).get("/Font", {})
+            fonts = page.obj.get("/Resources", pikepdf.Dictionary()).get(
+                "/Font", pikepdf.Dictionary()
+            )
             for font in fonts.values():
                 name = str(font.get("/BaseFont", ""))
                 base = name.lstrip("/").split("+", 1)[-1]

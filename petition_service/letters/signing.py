@@ -221,16 +221,14 @@ def sign_digest(signer: Signer, digest: bytes) -> bytes:
 
 def _digest_ranges(fp: BinaryIO, ranges: tuple[int, ...]) -> bytes:
     md = hashlib.new(MD_ALGORITHM)
-    buf = bytearray(HASH_CHUNK)
-    view = memoryview(buf)
     for start, length in zip(ranges[::2], ranges[1::2], strict=True):
         fp.seek(start)
         while length > 0:
-            got = fp.readinto(view[: min(length, HASH_CHUNK)])
-            if not got:
+            chunk = fp.read(min(length, HASH_CHUNK))
+            if not chunk:
                 raise ValueError("the PDF is shorter than its /ByteRange")
-            md.update(view[:got])
-            length -= got
+            md.update(chunk)
+            length -= len(chunk)
     return md.digest()
 
 

@@ -15,14 +15,14 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
 
 from ..extensions import db
 from ..signatures.models import SignatureStatus
-from ..types import utcnow
+from ..types import affected_rows, utcnow
 from .compose import MailKind, delivery_address, new_message_id
 from .models import OutboxMessage, OutboxStatus
 
@@ -32,9 +32,12 @@ log = logging.getLogger(__name__)
 class SignatureLike(Protocol):
     """What queueing needs of a signature: the ORM row, or the sign service's plain values."""
 
-    id: int
-    email: str
-    status: SignatureStatus
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def status(self) -> SignatureStatus: ...
 
 
 def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | None:
@@ -69,7 +72,7 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
     now = utcnow()
     address = delivery_address(signature.email)
     connection = db.session.connection()
-    row = {
+    row: dict[str, Any] = {
         "message_id": new_message_id(),
         "kind": kind.value,
         "to_address": address,
@@ -105,7 +108,7 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
     return connection.execute(_INSERT_NOW, row).scalar()
 
 
-_outbox = OutboxMessage.__table__
+_outbox = cast(Table, OutboxMessage.__table__)
 _HOUR = timedelta(hours=1)
 _INSERT_NOW = insert(_outbox).returning(_outbox.c.id)
 _TIME = _outbox.c.created_at.type
@@ -207,8 +210,8 @@ def erase_signature_mail(signature_ids: Iterable[int]) -> int:
         .values(to_address="", body_text="", body_html="", headers={})
         .execution_options(synchronize_session="fetch")
     )
-    log.debug("stopped %s unsent mails", stopped.rowcount)
-    return erased.rowcount or 0
+    log.debug("stopped %s unsent mails", affected_rows(stopped))
+    return affected_rows(erased)
 
 
 def _hourly_cap() -> int:

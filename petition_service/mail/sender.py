@@ -31,7 +31,7 @@ from sqlalchemy import select, update
 from .. import jobs
 from ..extensions import db, mailman
 from ..signatures.models import Signature
-from ..types import utcnow
+from ..types import affected_rows, utcnow
 from .compose import MailKind, compose_signature_mail
 from .models import OutboxMessage, OutboxStatus
 
@@ -174,7 +174,7 @@ def deliver(
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if claimed.rowcount != 1:
+    if affected_rows(claimed) != 1:
         return False
 
     row = db.session.get(OutboxMessage, outbox_id, populate_existing=True)

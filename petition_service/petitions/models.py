@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from ..letters.models import Batch
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A campaign group. A coalition is an organisation whose member groups name it as parent."""
 
     __tablename__ = "organisations"
@@ -56,7 +56,7 @@ def accepts_signatures(
     )
 
 
-class Petition(db.Model):
+class Petition(Model):
     __tablename__ = "petitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +100,7 @@ class Petition(db.Model):
         return f"<Petition {self.slug!r} {self.status.value}>"
 
 
-class Recipient(db.Model):
+class Recipient(Model):
     """An official the letter is addressed to; a letter is rendered for each."""
 
     __tablename__ = "recipients"

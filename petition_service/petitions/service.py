@@ -9,7 +9,7 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 from flask import Flask, current_app
@@ -83,7 +83,8 @@ class RedisCountCache:
 
     def get(self, petition_id: int) -> int | None:
         try:
-            value = self._redis.get(f"{self.PREFIX}{petition_id}")
+            # redis-py types a reply as "maybe awaitable"; this client is the synchronous one.
+            value = cast("bytes | None", self._redis.get(f"{self.PREFIX}{petition_id}"))
         except redis.RedisError:
             return None  # the database still answers; a cache outage only costs a COUNT
         return int(value) if value is not None else None
@@ -188,7 +189,12 @@ def petition_ref(slug: str) -> PetitionRef:
         ).one_or_none()  # fmt: skip
         if row is None:
             raise NotFoundError(_NOT_FOUND)
-        ref = PetitionRef(*row[:-1], allowed_origins=tuple(row.allowed_origins or ()))
+        ref = PetitionRef(
+            id=row.id, slug=row.slug, title=row.title, language=row.language,
+            status=row.status, opens_at=row.opens_at, closes_at=row.closes_at,
+            update_message=row.update_message, goal=row.goal,
+            allowed_origins=tuple(row.allowed_origins or ()),
+        )  # fmt: skip
         if ttl > 0:
             _refs.put(slug, ttl, ref)
     return ref

@@ -21,9 +21,10 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from altcha import ChallengeOptionsV1, create_challenge_v1, verify_solution_v1
+from altcha.v1 import PayloadType
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -126,7 +127,7 @@ def verify(solution: Solution | None, scope_id: int) -> ChallengeProblem | None:
     if payload["algorithm"] != "SHA-256":
         return ChallengeProblem.WRONG
     try:
-        ok, _error = verify_solution_v1(payload, _hmac_key(), check_expires=True)
+        ok, _error = verify_solution_v1(cast(PayloadType, payload), _hmac_key(), check_expires=True)
     except (ValueError, TypeError):
         return ChallengeProblem.WRONG
     if not ok:

@@ -44,8 +44,8 @@ def identify(address: str | None) -> ClientIdentity:
         network = ipaddress.IPv4Network((int(parsed), IPV4_NETWORK_BITS), strict=False)
         return ClientIdentity(str(parsed), str(network))
     client = ipaddress.IPv6Network((int(parsed), IPV6_CLIENT_BITS), strict=False)
-    network = ipaddress.IPv6Network((int(parsed), IPV6_NETWORK_BITS), strict=False)
-    return ClientIdentity(str(client), str(network))
+    network6 = ipaddress.IPv6Network((int(parsed), IPV6_NETWORK_BITS), strict=False)
+    return ClientIdentity(str(client), str(network6))
 
 
 def _keyed(value: str) -> str:

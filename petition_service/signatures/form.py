@@ -28,7 +28,7 @@ def form_context(
     challenge_problem: ChallengeProblem | None = None,
 ) -> dict[str, Any]:
     language = current_language()
-    action_args = {"slug": petition.slug, "lang": language}
+    action_args: dict[str, Any] = {"slug": petition.slug, "lang": language}
     if embedded:
         action_args["embed"] = "1"
     values = values or {}

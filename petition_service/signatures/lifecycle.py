@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..types import utcnow
+from ..types import affected_rows, utcnow
 from .models import Signature, SignatureStatus
 
 PURGE_CHUNK = 500
@@ -116,6 +116,6 @@ def purge_expired_pending(now: datetime | None = None) -> int:
             delete(Signature).where(Signature.id.in_(ids), *expired),
             execution_options={"synchronize_session": "fetch"},
         )
-        purged += result.rowcount or 0
+        purged += affected_rows(result)
         if len(ids) < PURGE_CHUNK:
             return purged

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import BigIntPK, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ class SignatureStatus(enum.StrEnum):
     INVALID = "invalid"
 
 
-class Signature(db.Model):
+class Signature(Model):
     __tablename__ = "signatures"
     __table_args__ = (
         # The duplicate rule lives in the database so concurrent submissions cannot

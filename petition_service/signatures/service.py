@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -39,7 +40,7 @@ class _Signed:
     status: SignatureStatus
 
 
-_signatures = Signature.__table__
+_signatures = cast(Table, Signature.__table__)
 # Built once per dialect: this runs on every signature, so no ORM unit of work and no
 # statement construction per request (SQLAlchemy caches the compiled form).
 _INSERTS = {

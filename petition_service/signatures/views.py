@@ -61,15 +61,14 @@ def _form_again(error: SubmissionRefused) -> str:
     """The form again with every problem shown and the values kept (a rarer path than
     signing, so here the whole petition is loaded)."""
     full = petitions.get_public_petition(error.petitions[0].slug)
-    form = {
-        "values": error.fields,
-        "errors": error.field_errors,
-        "token_problem": error.token_problem,
-        "challenge_problem": error.challenge_problem,
-    }
     if _embedded():
-        return render_template("embed/form.html", **form_context(full, embedded=True, **form))
-    return render_petition_page(full, **form)
+        context = form_context(full, embedded=True, values=error.fields,
+                               errors=error.field_errors, token_problem=error.token_problem,
+                               challenge_problem=error.challenge_problem)  # fmt: skip
+        return render_template("embed/form.html", **context)
+    return render_petition_page(full, values=error.fields, errors=error.field_errors,
+                                token_problem=error.token_problem,
+                                challenge_problem=error.challenge_problem)  # fmt: skip
 
 
 @html_renderer(bp, PetitionClosed)

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class StaffRole(enum.StrEnum):
     STAFF = "staff"
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(UserMixin, Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +61,7 @@ class StaffUser(UserMixin, db.Model):
         return self.role is StaffRole.ADMIN
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, the secret is shown once."""
 
     __tablename__ = "api_tokens"

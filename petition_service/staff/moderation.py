@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from ..extensions import db
 from ..petitions.models import Petition
 from ..signatures.models import Signature, SignatureStatus
-from ..types import utcnow
+from ..types import affected_rows, utcnow
 
 # Withdrawn signatures are gone already; invalid ones are done.
 INVALIDATABLE = (SignatureStatus.PENDING, SignatureStatus.CONFIRMED)
@@ -165,4 +165,4 @@ def invalidate_signatures(
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected_rows(result)

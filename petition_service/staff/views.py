@@ -6,6 +6,8 @@ every lookup goes through scoping.py, so another organisation's data is a 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -22,6 +24,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import ConflictError, ForbiddenError, wants_json
 from ..extensions import db
@@ -75,7 +78,7 @@ def _require_admin() -> None:
         raise ForbiddenError(_("Only an administrator of your organisation can do this."))
 
 
-def _see_other(endpoint: str, **values: object) -> Response:
+def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
     return redirect(url_for(endpoint, **values), 303)
 
 
