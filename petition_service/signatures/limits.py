@@ -109,7 +109,7 @@ def count_sign_attempt(
         return SignCount()
     windows = _windows(slugs, client, observe_surge=observe_surge)
     if solution_marker:
-        windows.append(_Window(f"altcha-used/{solution_marker}", solution_ttl, 1, False))
+        windows.append(_Window(f"altcha-used/{solution_marker}", max(1, solution_ttl), 1, False))
     pairs = [(window.key, window.expiry) for window in windows]
     counts = hit_all(limiter.storage, pairs)
     result = SignCount(_windows=pairs)
