@@ -55,15 +55,24 @@ def create_app(
         "CLIENT_HASH_KEY",
         hashlib.sha256(b"client-address:" + app.config["SECRET_KEY"].encode()).digest(),
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from .jsonsafe import SafeJSONProvider
+
+    provider = SafeJSONProvider(app)
+    provider.sort_keys = False
+    provider.ensure_ascii = False
+    app.json = provider
 
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
-        # Trust X-Forwarded-* only from the proxies we were told stand in front of us.
-        # (Flask's documented way to wrap the WSGI app; mypy sees a method replaced.)
+        # Trust X-Forwarded-* only from the proxies we were told stand in front of us, and of
+        # those only the headers they are said to overwrite: a proxy that passes a client's
+        # X-Forwarded-Host through would let it choose the host of the embed page's links.
+        trusted = app.config["TRUSTED_PROXY_HEADERS"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+            app.wsgi_app,
+            x_for=hops if "for" in trusted else 0,
+            x_proto=hops if "proto" in trusted else 0,
+            x_host=hops if "host" in trusted else 0,
         )
 
     _init_extensions(app)

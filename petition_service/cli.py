@@ -92,16 +92,53 @@ def staff_create(email: str, org_slug: str, role: str) -> None:
     from .staff.models import StaffRole
     from .staff.service import StaffError, create_staff_user
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _password_from_stdin()
     try:
         user = create_staff_user(email, org_slug, password, StaffRole(role))
     except StaffError as exc:
         _fail(str(exc))
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} in {org_slug}.")
+    click.echo(user.email)
+
+
+def _password_from_stdin() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@staff_cli.command("set-password")
+@click.argument("email")
+def staff_set_password(email: str) -> None:
+    """Give a staff member a new password (from a prompt or stdin); ends every session and
+    API token they have."""
+    from .staff.service import StaffError, get_staff_user, set_password
+
+    password = _password_from_stdin()
+    try:
+        user = get_staff_user(email)
+        revoked = set_password(user, password)
+    except StaffError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"New password for {user.email}; every session ended, {revoked} tokens revoked.")
+    click.echo(user.email)
+
+
+@staff_cli.command("deactivate")
+@click.argument("email")
+def staff_deactivate(email: str) -> None:
+    """Stop a staff member from logging in; ends every session and API token they have."""
+    from .staff.service import StaffError, deactivate, get_staff_user
+
+    try:
+        user = get_staff_user(email)
+        revoked = deactivate(user)
+    except StaffError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}; every session ended, {revoked} tokens revoked.")
     click.echo(user.email)
 
 

@@ -53,6 +53,27 @@ class SignatureIn(BaseModel):
     updates: bool = False
     form_token: str
     website: str = Field("", description="Honeypot: must stay empty.")
+    altcha: str | None = Field(
+        None,
+        max_length=2000,
+        description="A solved proof of work from GET /petitions/{slug}/challenge, as the base64 "
+        "JSON of algorithm, challenge, number, salt and signature (ALTCHA v1). Needed when a "
+        "challenge is due: SIGN_CHALLENGE=always, or in surge mode while the petition or the "
+        "signer's network signs unusually fast (then a signature without it gets 422 with "
+        "errors.altcha). Each solution signs once.",
+    )
+
+
+class ChallengeOut(BaseModel):
+    """An ALTCHA v1 challenge: find `number` (0..maxNumber) with
+    SHA-256(salt + number) = challenge."""
+
+    algorithm: Literal["SHA-256"]
+    challenge: str
+    maxNumber: int  # noqa: N815  (ALTCHA's own spelling)
+    maxnumber: int
+    salt: str
+    signature: str
 
 
 class Accepted(BaseModel):

@@ -808,12 +808,13 @@ class BatchRenderer:
             w.obj(
                 d.info,
                 b"<</Title %s/Author %s/Subject %s/Producer(petition-service letters)"
-                b"/CreationDate(%s)>>"
+                b"/CreationDate(%s)%s>>"
                 % (
                     pdf_string(title),
                     pdf_string(self.ctx.organisation),
                     pdf_string(f"{self.ctx.batch_id} ({self.mode})"),
                     now,
+                    _batch_facts(self.total),
                 ),
             )
             # A stable document id (PDF trailer /ID), not a security feature.
@@ -823,6 +824,12 @@ class BatchRenderer:
             if d.signature is not None:
                 d.write_signature()
             w.close(d.catalog, d.info, file_id)
+
+
+def _batch_facts(total: int) -> bytes:
+    """Info entries `batch verify` reads back (letters/verify.py): the number of signers the
+    document was written for. The batch id is the /Subject's first word."""
+    return b"/SignatureCount %d" % total
 
 
 def render_batch_pdfs(

@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, String, and_, delete, func, or_, select, t
 
 from .. import jobs
 from ..config import ConfigurationError
+from ..errors import ConflictError
 from ..extensions import db
 from ..petitions.models import Petition
 from ..signatures.countries import country_name
@@ -40,6 +41,7 @@ from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffUser
 from ..text import paragraphs
 from ..types import affected_rows, utcnow
+from .attest import sign_detached
 from .context import LANGUAGES, LetterContext, LetterRecipient, Signer
 from .models import Batch, BatchDocument, BatchMode, BatchStatus
 from .storage import batch_storage
@@ -55,13 +57,15 @@ STREAM_CHUNK = 2000
 #: Progress is written to the database at most this often (in signatures), not per row.
 PROGRESS_EVERY = 2000
 MANIFEST_NAME = "manifest.json"
+#: The detached CMS signature of manifest.json by the batch key (see attest.py).
+MANIFEST_SIGNATURE_NAME = MANIFEST_NAME + ".sig"
 DEMO_SIGNER_NAME = "petition-service demo"
 
 ProgressCallback = Callable[[int, int], None]
 
 
-class BatchError(Exception):
-    """A batch cannot be made or used as asked."""
+class BatchError(ConflictError):
+    """A batch cannot be made or used as asked (a 409 when it reaches errors.py)."""
 
 
 class NothingToBatch(BatchError):
@@ -118,7 +122,7 @@ def _signed_on_date(dialect_name: str) -> ColumnElement[Any] | None:
 
 
 def _signature_rows(connection: Any, batch_id: int, *, with_id: bool) -> Any:
-    """The batch's signatures in id order as plain tuples, streamed in chunks.
+    """The batch's signatures still confirmed, in id order, as plain tuples, streamed.
 
     `([id,] name, city, country, 'YYYY-MM-DD')`: Core rows of the needed columns only,
     no ORM objects and no datetime conversion (see `_signed_on_date`). `yield_per` makes
@@ -134,7 +138,8 @@ def _signature_rows(connection: Any, batch_id: int, *, with_id: bool) -> Any:
     else:
         query = select(*columns, day)
     query = (
-        query.where(table.c.batch_id == batch_id)
+        # Only what is still confirmed is printed: a signer may withdraw after the freeze.
+        query.where(table.c.batch_id == batch_id, table.c.status == SignatureStatus.CONFIRMED)
         .order_by(table.c.id)
         .execution_options(yield_per=STREAM_CHUNK)
     )
@@ -213,10 +218,22 @@ def freeze_batch(
             f"no confirmed signatures of {petition.slug!r} are waiting for a batch"
         )
 
+    count, digest = _describe_signatures(db.session.connection(), batch.id)
+    batch.signature_count = count
+    batch.signatures_sha256 = digest
+    batch.progress_total = count
+    batch.progress_done = 0
+    db.session.flush()
+    return batch
+
+
+def _describe_signatures(connection: Any, batch_id: int) -> tuple[int, str]:
+    """How many of the batch's signatures are still confirmed, and `signatures_sha256` of
+    their canonical list (see `canonical_signature_line`)."""
     digest = hashlib.sha256()
     count = 0
     canonical = _canonical_text
-    rows = _signature_rows(db.session.connection(), batch.id, with_id=True)
+    rows = _signature_rows(connection, batch_id, with_id=True)
     with contextlib.closing(rows):
         lines = []
         for signature_id, name, city, country, signed_on in rows:
@@ -230,12 +247,38 @@ def freeze_batch(
                 lines.clear()
         digest.update("".join(lines).encode("utf-8"))
         count += len(lines)
-    batch.signature_count = count
-    batch.signatures_sha256 = digest.hexdigest()
-    batch.progress_total = count
-    batch.progress_done = 0
+    return count, digest.hexdigest()
+
+
+class EverySignatureWithdrawn(BatchError):
+    """Every signature frozen into the batch was withdrawn before it was rendered."""
+
+
+def _leave_out_withdrawn(batch: Batch) -> None:
+    """Before a render: signatures withdrawn since the freeze are recorded on the batch and
+    left out, so the count, "on behalf of N" and `signatures_sha256` describe what is
+    printed. One indexed COUNT when nothing changed (the usual case)."""
+    withdrawn = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Signature)
+            .where(Signature.batch_id == batch.id, Signature.status != SignatureStatus.CONFIRMED)
+        )
+        or 0
+    )
+    if withdrawn == batch.withdrawn_after_freeze:
+        return
+    count, digest = _describe_signatures(db.session.connection(), batch.id)
+    log.info("batch %s: %d signatures withdrawn since the freeze are left out", batch.id,
+             withdrawn)  # fmt: skip
+    batch.withdrawn_after_freeze = withdrawn
+    batch.signature_count = batch.progress_total = count
+    batch.signatures_sha256 = digest
     db.session.flush()
-    return batch
+    if count == 0:
+        raise EverySignatureWithdrawn(
+            f"every signature of batch {batch.id} was withdrawn after the freeze: nothing to print"
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -399,6 +442,13 @@ def render_batch(batch_id: int, progress: ProgressCallback | None = None) -> Bat
     claimed = _claim(batch_id)
     if claimed is None:
         return db.session.get(Batch, batch_id, populate_existing=True)  # type: ignore[return-value]
+    try:
+        _leave_out_withdrawn(claimed)
+    except EverySignatureWithdrawn as exc:
+        claimed.status, claimed.error = BatchStatus.FAILED, str(exc)
+        claimed.finished_at = utcnow()
+        db.session.commit()
+        raise
     plan = _plan(claimed)
     db.session.commit()  # no transaction stays open during the render
     try:
@@ -469,8 +519,12 @@ def _finish(batch_id: int, documents: list[BatchDocument]) -> Batch:
     db.session.expire(batch, ["documents"])
     batch.documents = documents
     db.session.flush()
-    manifest = json.dumps(batch_manifest(batch), ensure_ascii=False, indent=2) + "\n"
-    batch_storage().put(batch_id, MANIFEST_NAME, manifest.encode("utf-8"))
+    manifest = (json.dumps(batch_manifest(batch), ensure_ascii=False, indent=2) + "\n").encode()
+    key, cert = signing_files()
+    storage = batch_storage()
+    # The signature first: a manifest is never in storage without its signature beside it.
+    storage.put(batch_id, MANIFEST_SIGNATURE_NAME, sign_detached(manifest, key, cert))
+    storage.put(batch_id, MANIFEST_NAME, manifest)
     batch.status = BatchStatus.DONE
     batch.progress_done = batch.progress_total
     batch.finished_at = utcnow()
@@ -552,6 +606,7 @@ def batch_manifest(batch: Batch) -> dict[str, Any]:
         "created_at": _iso_utc(batch.created_at),
         "signature_count": batch.signature_count,
         "signatures_sha256": batch.signatures_sha256,
+        "withdrawn_after_freeze": batch.withdrawn_after_freeze,
         "recipients": [
             {
                 "name": document.recipient_name,
@@ -565,6 +620,15 @@ def batch_manifest(batch: Batch) -> dict[str, Any]:
     }
 
 
+def batch_file_names(batch: Batch) -> list[str]:
+    """Every file of a done batch: the PDFs, the manifest and the manifest's signature (which
+    batches rendered before manifests were signed do not have)."""
+    names = [*(document.file_name for document in batch.documents), MANIFEST_NAME]
+    if batch_storage().exists(batch.id, MANIFEST_SIGNATURE_NAME):
+        names.append(MANIFEST_SIGNATURE_NAME)
+    return names
+
+
 def export_batch(batch: Batch, out_dir: Path) -> list[Path]:
     """Copy the batch's PDFs and manifest, byte for byte as stored, into `out_dir`."""
     if batch.status is not BatchStatus.DONE:
@@ -572,7 +636,7 @@ def export_batch(batch: Batch, out_dir: Path) -> list[Path]:
     storage = batch_storage()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in [*(document.file_name for document in batch.documents), MANIFEST_NAME]:
+    for name in batch_file_names(batch):
         target = out_dir / name
         partial = out_dir / f".{name}.part"
         with storage.open(batch.id, name) as source, partial.open("wb") as sink:
@@ -600,7 +664,7 @@ def ensure_batch_zip(batch: Batch) -> Path:
     storage = batch_storage()
     if not storage.exists(batch.id, ZIP_NAME):
         stamp = batch.created_at.astimezone(UTC).timetuple()[:6]
-        names = [*(document.file_name for document in batch.documents), MANIFEST_NAME]
+        names = batch_file_names(batch)
         with storage.writer(batch.id, ZIP_NAME) as sink, zipfile.ZipFile(sink, "w") as archive:
             for name in names:
                 entry = zipfile.ZipInfo(name, date_time=stamp)

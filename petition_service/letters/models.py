@@ -44,6 +44,9 @@ class Batch(Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     signature_count: Mapped[int] = mapped_column(Integer, default=0)
     signatures_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Frozen into this batch but withdrawn by their signers before it was rendered: left out
+    # of the PDFs, of `signature_count` and of `signatures_sha256`, and counted here.
+    withdrawn_after_freeze: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,8 +15,8 @@ import redis
 from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
+from ..errors import NotFoundError
 from ..extensions import db
 from ..signatures.models import Signature, SignatureStatus
 from .models import Petition, PetitionStatus, accepts_signatures
@@ -32,7 +32,7 @@ def get_public_petition(slug: str) -> Petition:
         .options(selectinload(Petition.recipients), selectinload(Petition.organisation))
     )
     if petition is None:
-        raise NotFound(_NOT_FOUND)
+        raise NotFoundError(_NOT_FOUND)
     return petition
 
 
@@ -188,7 +188,7 @@ def petition_ref(slug: str) -> PetitionRef:
             ).where(Petition.slug == slug, Petition.status != PetitionStatus.DRAFT)
         ).one_or_none()  # fmt: skip
         if row is None:
-            raise NotFound(_NOT_FOUND)
+            raise NotFoundError(_NOT_FOUND)
         ref = PetitionRef(
             id=row.id, slug=row.slug, title=row.title, language=row.language,
             status=row.status, opens_at=row.opens_at, closes_at=row.closes_at,

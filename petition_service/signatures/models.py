@@ -52,6 +52,10 @@ class Signature(Model):
     # A keyed hash (HMAC) of the client address: enough to spot abuse, useless to
     # anyone who steals the database without the key.
     client_hash: Mapped[str | None] = mapped_column(String(64))
+    # The same for the client's network (IPv4 /24, IPv6 /48): the staff page's flood panel
+    # groups the last hour by it. Both hashes live here and only here, so erasing them
+    # (withdrawal, retention) is one place.
+    network_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

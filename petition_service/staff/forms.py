@@ -50,6 +50,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
 
 
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=10, max=1000)]
+    )
+
+
 class PlainForm(FlaskForm):
     """A button that changes something: logout, revoke, remove. Only the CSRF token."""
 
@@ -175,6 +181,10 @@ class FilterFields:
         _l("Signed before (UTC)"), format=DATETIME_FORMATS, validators=[Optional()]
     )
     status = SelectField(_l("Status"), choices=_STATUS_CHOICES, default="", validators=[Optional()])
+    domain = StringField(_l("Email domain"), validators=[Optional(), Length(max=255)])
+    network = StringField(
+        _l("Network (hash prefix)"), validators=[Optional(), Length(min=6, max=32)]
+    )
 
     def criteria(self) -> SignatureFilter:
         return SignatureFilter(
@@ -184,6 +194,8 @@ class FilterFields:
             since=utc(self.since.data),
             until=utc(self.until.data),
             status=SignatureStatus(self.status.data) if self.status.data else None,
+            domain=self.domain.data or "",
+            network=self.network.data or "",
         )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import g
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
+from ..errors import NotFoundError
 from ..extensions import db
 from ..letters.models import Batch
 from ..petitions.models import Organisation, Petition, Recipient
@@ -30,7 +30,7 @@ def petition_for_staff(slug: str) -> Petition:
         )
     )
     if petition is None:
-        raise NotFound("There is no petition at this address in your organisation.")
+        raise NotFoundError("There is no petition at this address in your organisation.")
     return petition
 
 
@@ -40,7 +40,7 @@ def recipient_for_staff(slug: str, recipient_id: int) -> Recipient:
         select(Recipient).where(Recipient.id == recipient_id, Recipient.petition_id == petition.id)
     )
     if recipient is None:
-        raise NotFound("This petition has no such recipient.")
+        raise NotFoundError("This petition has no such recipient.")
     return recipient
 
 
@@ -51,12 +51,24 @@ def batch_for_staff(batch_id: int) -> Batch:
         .where(Batch.id == batch_id, Petition.organisation_id == current_organisation().id)
     )
     if batch is None:
-        raise NotFound("There is no such batch in your organisation.")
+        raise NotFoundError("There is no such batch in your organisation.")
     return batch
 
 
 def token_for_staff(token_id: int) -> ApiToken:
     token = token_of_user(current_staff_user(), token_id)
     if token is None:
-        raise NotFound("You have no such API token.")
+        raise NotFoundError("You have no such API token.")
     return token
+
+
+def member_for_staff(user_id: int) -> StaffUser:
+    """A staff member of the current organisation."""
+    member = db.session.scalar(
+        select(StaffUser).where(
+            StaffUser.id == user_id, StaffUser.organisation_id == current_organisation().id
+        )
+    )
+    if member is None:
+        raise NotFoundError("Your organisation has no such staff member.")
+    return member

@@ -23,12 +23,11 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from werkzeug.exceptions import Conflict, Forbidden
+from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..errors import wants_json
-from ..extensions import db, limiter
+from ..errors import ConflictError, ForbiddenError, wants_json
+from ..extensions import db
 from ..letters.batches import (
     BatchError,
     NothingToBatch,
@@ -39,13 +38,14 @@ from ..letters.batches import (
 )
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
-from . import auth, batches, exports, manage, moderation, service, stats
+from . import auth, batches, exports, flood, manage, moderation, service, stats, throttle
 from .charts import daily_chart, horizontal_chart
 from .forms import (
     BatchForm,
     DeliveryForm,
     InvalidateForm,
     LoginForm,
+    PasswordForm,
     PetitionForm,
     PlainForm,
     RecipientForm,
@@ -53,10 +53,12 @@ from .forms import (
     StatusForm,
     TokenForm,
 )
+from .models import StaffUser
 from .scoping import (
     batch_for_staff,
     current_organisation,
     current_staff_user,
+    member_for_staff,
     petition_for_staff,
     recipient_for_staff,
     token_for_staff,
@@ -73,7 +75,7 @@ CHART_DAYS = (30, 60)
 
 def _require_admin() -> None:
     if not current_staff_user().is_admin:
-        raise Forbidden(_("Only an administrator of your organisation can do this."))
+        raise ForbiddenError(_("Only an administrator of your organisation can do this."))
 
 
 def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
@@ -84,32 +86,89 @@ def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(auth.login_limit_per_address, methods=["POST"])
-@limiter.limit(
-    auth.login_limit_per_email,
-    key_func=auth.login_email_key,
-    methods=["POST"],
-    # Only failures count against an account, so its owner is never locked out by success.
-    deduct_when=lambda response: response.status_code != 303,
-)
 def login():
     if request.method == "GET" and current_user.is_authenticated:
         return _see_other("staff.dashboard")
     form = LoginForm()
     if form.validate_on_submit():
+        # Checked before the password is: an address that has failed too often waits.
+        throttle.check_login_allowed(form.email.data)
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            auth.start_session(user)
             db.session.commit()
             return redirect(auth.safe_next(request.args.get("next")), 303)
+        throttle.record_login_failure(form.email.data)
         form.form_errors.append(_("Wrong email or password."))
     return render_template("staff/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    """Ends this session for good (and the member's others): the cookie is refused after."""
+    auth.end_session()
+    db.session.commit()
     return _see_other("staff.login")
+
+
+# --- staff members (admins) ----------------------------------------------------------
+
+
+def _member_for_admin(user_id: int) -> StaffUser:
+    _require_admin()
+    return member_for_staff(user_id)
+
+
+@bp.get("/members")
+def members():
+    _require_admin()
+    return render_template(
+        "staff/members.html",
+        members=service.members_of(current_organisation().id),
+        form=PlainForm(),
+        password_form=PasswordForm(),
+    )
+
+
+@bp.post("/members/<int:user_id>/<any(deactivate, reactivate, 'end-sessions'):action>")
+def member_action(user_id: int, action: str):
+    member = _member_for_admin(user_id)
+    if PlainForm().validate_on_submit():
+        if action == "deactivate":
+            if member.id == current_staff_user().id:
+                raise service.StaffError(_("You cannot deactivate yourself."))
+            service.deactivate(member)
+            flash(_("%(email)s can no longer log in; their sessions and tokens have ended.",
+                    email=member.email))  # fmt: skip
+        elif action == "reactivate":
+            service.reactivate(member)
+            flash(_("%(email)s may log in again.", email=member.email))
+        else:
+            service.end_all_access(member)
+            flash(_("Every session and token of %(email)s has ended.", email=member.email))
+        db.session.commit()
+    return _see_other("staff.members")
+
+
+@bp.post("/members/<int:user_id>/password")
+def member_password(user_id: int):
+    member = _member_for_admin(user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        service.set_password(member, form.password.data)
+        db.session.commit()
+        flash(_("The password of %(email)s was changed; their sessions and tokens have ended.",
+                email=member.email))  # fmt: skip
+        return _see_other(
+            "staff.login" if member.id == current_staff_user().id else "staff.members"
+        )
+    return render_template(
+        "staff/members.html",
+        members=service.members_of(current_organisation().id),
+        form=PlainForm(),
+        password_form=form,
+        password_for=member.id,
+    ), 422
 
 
 # --- dashboard and petitions ---------------------------------------------------------
@@ -147,6 +206,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             daily=daily_chart(stats.daily_confirmed(petition.id, days)),
             countries=horizontal_chart([(_country_name(c), n) for c, n in countries]),
             batches=stats.petition_batches(petition.id),
+            flood=flood.flood_report(petition.id, petition.created_at),
             waiting=stats.waiting_for_batch(petition.id),
             batch_form=BatchForm(),
             status_form=status_form,
@@ -211,8 +271,6 @@ def petition_status(slug: str):
             manage.change_status(petition, form.action.data, form.update_message.data or "")
         except manage.FieldError as exc:
             getattr(form, exc.field).errors.append(str(exc))
-        except service.StaffError as exc:
-            raise Conflict(str(exc)) from exc
         else:
             db.session.commit()
             count_cache.clear()
@@ -263,10 +321,7 @@ def recipient_delete(slug: str, recipient_id: int):
     recipient = recipient_for_staff(slug, recipient_id)
     _require_admin()
     if PlainForm().validate_on_submit():
-        try:
-            manage.remove_recipient(recipient)
-        except service.StaffError as exc:
-            raise Conflict(str(exc)) from exc
+        manage.remove_recipient(recipient)
         db.session.commit()
     return _see_other("staff.petition_edit", slug=slug)
 
@@ -348,7 +403,8 @@ def create_batch(slug: str):
     try:
         created = freeze_batch(petition, form.mode.data, created_by=current_staff_user())
     except NothingToBatch as exc:
-        raise Conflict(
+        # The service's message names the slug for operators; staff get it in their language.
+        raise NothingToBatch(
             _("No confirmed signatures are waiting: every one is in an earlier batch.")
         ) from exc
     db.session.commit()
@@ -367,8 +423,8 @@ def download_batch(batch_id: int):
     try:
         archive = ensure_batch_zip(found)
     except BatchError as exc:
-        raise Conflict(_("This batch is not ready yet: it is %(status)s.",
-                         status=found.status.value)) from exc  # fmt: skip
+        raise ConflictError(_("This batch is not ready yet: it is %(status)s.",
+                              status=found.status.value)) from exc  # fmt: skip
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=batch_zip_name(found), max_age=0)  # fmt: skip
 
@@ -399,16 +455,9 @@ def batch_delivered(batch_id: int):
         if wants_json():
             return jsonify({"errors": form.errors}), 422
         return _render_batch_page(found, form), 422
-    try:
-        batches.mark_delivered(
-            found,
-            form.delivered_on.data,
-            form.channel.data,
-            form.note.data or "",
-            current_staff_user(),
-        )
-    except service.StaffError as exc:
-        raise Conflict(str(exc)) from exc
+    batches.mark_delivered(
+        found, form.delivered_on.data, form.channel.data, form.note.data or "", current_staff_user()
+    )
     db.session.commit()
     if wants_json():
         return jsonify(batches.delivery_record(found))

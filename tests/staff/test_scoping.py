@@ -31,6 +31,7 @@ ROUTES_WITHOUT_ARGUMENTS = {
     "staff.dashboard",
     "staff.petition_new",
     "staff.tokens",
+    "staff.members",
 }
 
 
@@ -48,6 +49,8 @@ def _foreign_objects(app) -> dict[str, object]:
             "recipient_id": petition.recipients[0].id,
             "batch_id": batch.id,
             "token_id": db.session.scalar(select(ApiToken.id)),
+            "user_id": other_user.id,
+            "action": "deactivate",
         }
 
 
@@ -65,6 +68,7 @@ def _snapshot(app):
             [(s.status, s.invalid_reason) for s in db.session.scalars(select(Signature))],
             [(b.delivered_at, b.status) for b in db.session.scalars(select(Batch))],
             [t.revoked_at for t in db.session.scalars(select(ApiToken))],
+            [(u.is_active, u.session_version) for u in db.session.scalars(select(StaffUser))],
         ]
 
 
@@ -94,6 +98,7 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "confirm": "yes",
         "delivered_on": "2020-01-01",
         "channel": "post",
+        "password": "a new password for someone else",
     }
     checked = []
     for rule in _staff_rules(app):
@@ -119,6 +124,8 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "staff.signatures_invalidate",
         "staff.recipient_edit",
         "staff.token_revoke",
+        "staff.member_action",
+        "staff.member_password",
     }
     assert _snapshot(app) == before
 
