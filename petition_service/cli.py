@@ -236,6 +236,35 @@ def batch_export(batch_id: int, out_dir: Path) -> None:
         click.echo(str(path))
 
 
+@batch_cli.command("send")
+@click.argument("batch_id", type=int)
+def batch_send(batch_id: int) -> None:
+    """Mail each recipient with an email address their PDF and the manifest; prints how
+    many mails went out. Run again, it sends nothing twice (a failed mail is retried)."""
+    from .letters.delivery import DeliveryError, queue_batch_mail, send_queued_now
+    from .letters.models import Batch
+
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        _fail(f"no batch {batch_id}")
+    try:
+        report = queue_batch_mail(batch)
+    except DeliveryError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    for line in report.lines:
+        click.echo(f"Batch {batch_id}: {line}", err=True)
+    # Sent here, at once: the queue's consumer may not run in this process. Whatever fails
+    # stays in the outbox, and its retries go on in the background.
+    sent, problems = send_queued_now(report.queued)
+    for problem in problems:
+        click.echo(f"Not sent: {problem}", err=True)
+    click.echo(f"{sent} mail{'' if sent == 1 else 's'} sent for batch {batch_id}.")
+    click.echo(sent)
+    if problems:
+        sys.exit(1)
+
+
 @batch_cli.command("verify")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def batch_verify(path: Path) -> None:
