@@ -18,7 +18,8 @@ This module needs only the standard library, so a third party can run it alone:
 
     python -m petition_service.receipts.merkle proof.json [manifest.json]
 
-checks a signer's proof (and, given the batch's manifest, that its root is the manifest's).
+checks a signer's proof (and, given the batch's manifest, that its root and size are the
+manifest's `merkle_root` and `signature_count`).
 """
 
 from __future__ import annotations
@@ -167,20 +168,24 @@ def root_from_audit_path(leaf: bytes, index: int, size: int, path: Sequence[byte
     return result if sn == 0 else None
 
 
-def verify_proof(proof: dict[str, Any], expected_root: str | None = None) -> bool:
+def verify_proof(proof: dict[str, Any], manifest: dict[str, Any] | None = None) -> bool:
     """Whether a signer's proof (the JSON the receipt page gives) is sound: its line and
-    receipt code hash to a leaf that its audit path leads up to its root, and that root is
-    `expected_root` (the manifest's `merkle_root`) when one is given."""
+    receipt code hash to a leaf that its audit path leads up to its root. Given the batch's
+    `manifest.json`, that root must also be the manifest's `merkle_root`, and the tree's size
+    its `signature_count` (a path alone cannot tell a tree of 23 leaves from one of 24)."""
     try:
+        size = int(proof["tree_size"])
         leaf = leaf_hash(proof["receipt_code"], proof["line"])
         path = [bytes.fromhex(node) for node in proof["audit_path"]]
-        root = root_from_audit_path(leaf, int(proof["leaf_index"]), int(proof["tree_size"]), path)
+        root = root_from_audit_path(leaf, int(proof["leaf_index"]), size, path)
         claimed = proof["merkle_root"]
     except (KeyError, TypeError, ValueError, UnicodeEncodeError):
         return False
     if root is None or root.hex() != claimed:
         return False
-    return expected_root is None or claimed == expected_root
+    if manifest is None:
+        return True
+    return manifest.get("merkle_root") == claimed and manifest.get("signature_count") == size
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,12 +195,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with open(args[0], encoding="utf-8") as handle:
         proof = json.load(handle)
-    expected = None
+    manifest = None
     if len(args) == 2:
         with open(args[1], encoding="utf-8") as handle:
-            expected = json.load(handle).get("merkle_root")
-    if verify_proof(proof, expected):
-        where = "the manifest's root" if expected else "the root in the proof"
+            manifest = json.load(handle)
+    if verify_proof(proof, manifest):
+        where = "the manifest's root" if manifest else "the root in the proof"
         print(f"valid: line {proof['leaf_index'] + 1} of {proof['tree_size']} is under {where}")
         return 0
     print("NOT valid: this proof does not lead to the root")
