@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 
 from petition_service.extensions import db
 from petition_service.models import Batch, BatchMail, Organisation, OutboxMessage
-from tests.mail.conftest import smtp, smtp_down, smtp_port, text_part  # noqa: F401
+from tests.mail.conftest import text_part
 from tests.receipts.helpers import render_a_batch
-from tests.staff.conftest import member  # noqa: F401
 
 ADDRESSES = {"office.president@example.org", "prison.director@example.org"}
 

@@ -96,7 +96,7 @@ def test_a_leaf_found_only_at_a_hash_boundary():
 
 def _proof(lines: list[str], codes: list[str], index: int) -> dict:
     tree = merkle.MerkleTree.from_leaves(
-        merkle.leaf_hash(c, l) for c, l in zip(codes, lines, strict=True)
+        merkle.leaf_hash(code, line) for code, line in zip(codes, lines, strict=True)
     )
     return {
         "receipt_code": codes[index],
