@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-
 EMPTY_FONTCONFIG = Path(__file__).resolve().parent / "fonts-empty.conf"
 # Must be absolute (a relative path makes fontconfig fall back to its default config).
 os.environ["FONTCONFIG_FILE"] = str(EMPTY_FONTCONFIG)
