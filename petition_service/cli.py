@@ -42,6 +42,7 @@ def _fail(message: str) -> NoReturn:
 def demo_load(signatures: int) -> None:
     """Create the demo organisation, petitions and staff login (idempotent)."""
     from .demo.loader import load_demo
+    from .receipts.codes import format_receipt_code
 
     instance_path = Path(current_app.instance_path)
     if signatures:
@@ -61,6 +62,14 @@ def demo_load(signatures: int) -> None:
         f'Embed snippet:  <div data-petition="{slug}"></div>'
         f'<script src="{base}/embed.js" async></script>'
     )
+    if result.loop is not None:
+        click.echo(f"Delivered:      {result.loop.receipt_url}  (its public receipt)")
+        click.echo(
+            f"  a signer's receipt code: {format_receipt_code(result.loop.receipt_code)}"
+            f" ({result.loop.signer_name})"
+        )
+        if not current_app.config.get("MAIL_SERVER"):
+            click.echo(f"Mail sent:      {Path(current_app.instance_path) / 'outbox'}/*.eml")
     click.echo(f"Staff login:    {base}/staff/login")
     click.echo(f"  email:    {result.staff_email}")
     click.echo(f"  password: {result.staff_password}")
