@@ -91,7 +91,7 @@ def compose_signature_mail(
         # The signer's private receipt code: with it they check, once the letters are
         # delivered, that their signature is in them (receipts/).
         "receipt_code": format_receipt_code(signature.receipt_code),
-        "receipt_lookup_url": public_url("receipts.lookup"),
+        "receipt_lookup_url": public_url("receipts.lookup", lang=language),
     }
     with force_locale(language):
         if kind is MailKind.CONFIRM:

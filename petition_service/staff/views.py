@@ -135,7 +135,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
     days = days if days in CHART_DAYS else CHART_DAYS[0]
     countries = stats.confirmed_by_country(petition.id)
     news = loop.petition_page_context(petition)
-    status_form = status_form or StatusForm(update_subject=news["victory_subject"])
+    status_form = status_form or StatusForm()
     # Offer only the moves the petition can make from where it is now.
     allowed = manage.allowed_actions(petition)
     status_form.action.choices = [c for c in status_form.action.choices if c.value in allowed]
