@@ -126,6 +126,9 @@ _RECENT_TO_ADDRESS = (
     .where(
         _outbox.c.to_address == bindparam("to_address"),
         _outbox.c.created_at >= bindparam("since", type_=_outbox.c.created_at.type),
+        # Only the mail that signing can trigger: updates staff send to a signer must not
+        # use up the confirmation mail of their next signature.
+        _outbox.c.kind.in_([MailKind.CONFIRM.value, MailKind.ALREADY_SIGNED.value]),
     )
     .scalar_subquery()
 )

@@ -97,6 +97,8 @@ def test_the_check_says_authentic_only_for_an_untouched_document(
     }
     assert ask(pdf + b"\n%%EOF\n").json["authentic"] is False  # an appended update
     assert ask(manifest_bytes).json["authentic"] is True
+    raw = client.post(check, data=pdf, content_type="application/pdf", headers=JSON)
+    assert raw.json["authentic"] is True  # the bytes themselves, for curl --data-binary
     # Far over the app's 64 KiB form limit: the route raises the limit for itself alone.
     large = ask(pdf * 8)
     assert large.status_code == 200 and large.json["authentic"] is False

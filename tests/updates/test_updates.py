@@ -255,3 +255,20 @@ def test_closing_without_asking_sends_nothing(app, member, smtp):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PetitionUpdate)) == 0
         assert db.session.scalar(select(Organisation.id)) is not None
+
+
+def test_updates_do_not_use_up_the_mail_cap_of_a_signers_next_signature(app, smtp):
+    from tests.factories import sign_petition
+
+    with app.app_context():
+        news = make_petition()
+        make_signature(news, email="busy@example.org", wants_updates=True)
+        for subject in ("First news", "Second news", "Third news"):
+            service.publish_update(
+                news, service.UpdateInput(subject=subject, body="Text.", send=True)
+            )
+        db.session.commit()
+        service.mail_due_updates()
+        sign_petition(make_petition(), "busy@example.org")
+    subjects = [m["Subject"] for m in smtp.messages if m["To"] == "busy@example.org"]
+    assert len(subjects) == 4 and subjects[-1].startswith("Please confirm")
