@@ -7,6 +7,10 @@ leaves a lease that runs out: the row is then sent again, with the same Message-
 A failed attempt puts the row back with a growing delay (20 s, 40 s, ... at most 15 min)
 and a delayed nudge; the minute sweep sends whatever a lost nudge left behind, so mail
 accepted while the SMTP server is down goes out once it is back, restarts included.
+
+A row may name attachments by reference (a batch's PDF in batch storage), read only when it is
+sent; the server's answer to each accepted message is kept on the row (`smtp_response`), and a
+module that queues a kind of mail may ask to be told when one is sent (`after_sent`).
 """
 
 from __future__ import annotations

@@ -31,11 +31,18 @@ def uploaded_chunks(request: Request, field: str = "file") -> Iterator[bytes]:
     if not boundary:
         raise BadRequest("The multipart body has no boundary.")
     decoder = MultipartDecoder(boundary, max_form_memory_size=request.max_form_memory_size)
-    in_file = found = False
+    in_file = found = ended = False
     while True:
-        event = decoder.next_event()
+        try:
+            event = decoder.next_event()
+        except ValueError as exc:  # a truncated or malformed body
+            raise BadRequest("The multipart body is malformed.") from exc
         if isinstance(event, NeedData):
-            decoder.receive_data(stream.read(READ_SIZE) or None)
+            if ended:
+                raise BadRequest("The multipart body ends too early.")
+            chunk = stream.read(READ_SIZE)
+            ended = not chunk
+            decoder.receive_data(chunk or None)
         elif isinstance(event, File):
             in_file = event.name == field and not found
             found = found or in_file

@@ -112,6 +112,12 @@ def test_the_check_says_authentic_only_for_an_untouched_document(
     page = client.post(check, data={"file": (io.BytesIO(pdf), "letter.pdf")})
     assert page.status_code == 200 and "Authentic." in page.get_data(as_text=True)
     assert client.post(check, data={"other": "x"}, headers=JSON).status_code == 400
+    truncated = (
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF'
+    )
+    cut = client.post(check, data=truncated, content_type="multipart/form-data; boundary=xyz")
+    assert cut.status_code == 400
+    assert client.post(check, data=b"x", content_type="multipart/form-data").status_code == 400
     monkeypatch.setitem(app.config, "RECEIPT_CHECK_MAX_BYTES", 10_000)
     assert ask(pdf).status_code == 413
 
