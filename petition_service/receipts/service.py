@@ -220,16 +220,18 @@ def signer_receipt(code: str, batch: Batch | None = None) -> SignerReceipt | Non
     """The signer's answer for `code`: on a batch's receipt page only about that batch
     (None when the code is not in it), on the general lookup about wherever it is."""
     signature = signature_for_code(code)
-    if signature is None or signature.status is SignatureStatus.PENDING:
+    # A signature withdrawn (or invalidated) after its batch was frozen is not printed, so
+    # it was not delivered either: only a confirmed one gets an answer.
+    if signature is None or signature.status is not SignatureStatus.CONFIRMED:
         return None
     if batch is not None and signature.batch_id != batch.id:
         return None
     found = batch or signature.batch
     if found is None:
-        return SignerReceipt(None, signature.status is SignatureStatus.CONFIRMED, None, "", None)
+        return SignerReceipt(None, True, None, "", None)
     return SignerReceipt(
         batch=found,
-        confirmed=signature.status is SignatureStatus.CONFIRMED,
+        confirmed=True,
         delivered_on=_utc_date(found.delivered_at),
         delivery_channel=found.delivery_channel,
         proof=inclusion_proof(found, signature),

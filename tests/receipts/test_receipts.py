@@ -196,3 +196,27 @@ def test_the_confirmation_gives_the_signer_a_private_receipt_code(app, client, s
     client.post(confirm)
     page = client.get(confirm).get_data(as_text=True)
     assert f'id="receipt-code">{format_receipt_code(code)}<' in page
+
+
+def test_a_receipt_exists_from_the_freeze_and_a_withdrawn_signer_is_not_in_it(
+    app, client, storage_root
+):
+    from petition_service.letters.batches import freeze_batch
+    from petition_service.signatures.lifecycle import withdraw_signature
+    from tests.factories import make_petition, make_signature
+
+    with app.app_context():
+        petition = make_petition(recipients=RECIPIENTS)
+        kept, left = make_signature(petition), make_signature(petition)
+        batch = freeze_batch(petition, "letters")
+        db.session.commit()
+        path = "/r/" + batch.receipt_token
+        codes = kept.receipt_code, left.receipt_code
+        withdraw_signature(left.id)
+        db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "The documents are being prepared." in page and "Nguyễn Phú Trọng" in page
+    assert client.post(path + "/mine", data={"code": codes[0]}, headers=JSON).json["included"]
+    assert client.post(path + "/mine", data={"code": codes[1]}, headers=JSON).json == {
+        "included": False
+    }
