@@ -272,3 +272,37 @@ def test_updates_do_not_use_up_the_mail_cap_of_a_signers_next_signature(app, smt
         sign_petition(make_petition(), "busy@example.org")
     subjects = [m["Subject"] for m in smtp.messages if m["To"] == "busy@example.org"]
     assert len(subjects) == 4 and subjects[-1].startswith("Please confirm")
+
+
+def test_the_in_process_consumer_runs_the_mailing_after_the_commit(app, smtp, embedded_queue):
+    import time
+
+    from petition_service import jobs
+
+    jobs.start_embedded_consumer(workers=1)
+    with app.app_context():
+        petition = make_petition()
+        for name in ("one", "two", "three"):
+            make_signature(petition, email=f"{name}@example.org", wants_updates=True)
+        update = service.publish_update(
+            petition, service.UpdateInput(subject="News", body="Text.", send=True)
+        )
+        db.session.commit()
+        update_id = update.id
+        service.nudge()  # only enqueues: the consumer thread runs the step, then the sender
+    deadline = time.monotonic() + 10
+    while len(smtp.messages) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sorted(m["To"] for m in smtp.messages) == [
+        "one@example.org",
+        "three@example.org",
+        "two@example.org",
+    ]
+    with app.app_context():
+        deadline = time.monotonic() + 5
+        progress = service.mailing_progress(db.session.get(PetitionUpdate, update_id))
+        while progress.status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.02)
+            db.session.expire_all()
+            progress = service.mailing_progress(db.session.get(PetitionUpdate, update_id))
+        assert progress.status == "sent"
