@@ -100,7 +100,9 @@ def create_app(
 
 def _register_tasks() -> None:
     # Importing a task module registers its jobs and periodic sweeps with the queue.
+    from .letters import delivery as _delivery  # noqa: F401  (its after-sent hook)
     from .mail import tasks as _mail_tasks  # noqa: F401
+    from .updates import tasks as _update_tasks  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -124,8 +126,10 @@ def _register_blueprints(app: Flask) -> None:
     from .extensions import csrf
     from .mail.views import bp as mail_bp
     from .petitions.views import bp as petitions_bp
+    from .receipts.views import bp as receipts_bp
     from .signatures.views import bp as signatures_bp
     from .staff.views import bp as staff_bp
+    from .updates.views import bp as updates_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
@@ -135,6 +139,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(signatures_bp)
     app.register_blueprint(embed_bp)
     app.register_blueprint(mail_bp)
+    # Receipts and unsubscribing work without cookies: a receipt check is anonymous and
+    # changes nothing; an unsubscribe POST comes from a mail client (RFC 8058), and the
+    # random token in its URL is the proof.
+    csrf.exempt(receipts_bp)
+    app.register_blueprint(receipts_bp)
+    csrf.exempt(updates_bp)
+    app.register_blueprint(updates_bp)
     # The API authenticates by token or not at all; session CSRF does not apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

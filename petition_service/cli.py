@@ -42,6 +42,7 @@ def _fail(message: str) -> NoReturn:
 def demo_load(signatures: int) -> None:
     """Create the demo organisation, petitions and staff login (idempotent)."""
     from .demo.loader import load_demo
+    from .receipts.codes import format_receipt_code
 
     instance_path = Path(current_app.instance_path)
     if signatures:
@@ -61,6 +62,14 @@ def demo_load(signatures: int) -> None:
         f'Embed snippet:  <div data-petition="{slug}"></div>'
         f'<script src="{base}/embed.js" async></script>'
     )
+    if result.loop is not None:
+        click.echo(f"Delivered:      {result.loop.receipt_url}  (its public receipt)")
+        click.echo(
+            f"  a signer's receipt code: {format_receipt_code(result.loop.receipt_code)}"
+            f" ({result.loop.signer_name})"
+        )
+        if not current_app.config.get("MAIL_SERVER"):
+            click.echo(f"Mail sent:      {Path(current_app.instance_path) / 'outbox'}/*.eml")
     click.echo(f"Staff login:    {base}/staff/login")
     click.echo(f"  email:    {result.staff_email}")
     click.echo(f"  password: {result.staff_password}")
@@ -271,6 +280,35 @@ def batch_export(batch_id: int, out_dir: Path) -> None:
         _fail(str(exc))
     for path in written:
         click.echo(str(path))
+
+
+@batch_cli.command("send")
+@click.argument("batch_id", type=int)
+def batch_send(batch_id: int) -> None:
+    """Mail each recipient with an email address their PDF and the manifest; prints how
+    many mails went out. Run again, it sends nothing twice (a failed mail is retried)."""
+    from .letters.delivery import DeliveryError, queue_batch_mail, send_queued_now
+    from .letters.models import Batch
+
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        _fail(f"no batch {batch_id}")
+    try:
+        report = queue_batch_mail(batch)
+    except DeliveryError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    for line in report.lines:
+        click.echo(f"Batch {batch_id}: {line}", err=True)
+    # Sent here, at once: the queue's consumer may not run in this process. Whatever fails
+    # stays in the outbox, and its retries go on in the background.
+    sent, problems = send_queued_now(report.queued)
+    for problem in problems:
+        click.echo(f"Not sent: {problem}", err=True)
+    click.echo(f"{sent} mail{'' if sent == 1 else 's'} sent for batch {batch_id}.")
+    click.echo(sent)
+    if problems:
+        sys.exit(1)
 
 
 @batch_cli.command("verify")

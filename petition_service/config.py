@@ -149,6 +149,15 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         "COUNT_CACHE_SECONDS": _env_int("COUNT_CACHE_SECONDS", 5),
         # A rendering batch whose worker sent no heartbeat for this long is rendered again.
         "BATCH_LEASE_SECONDS": _env_int("BATCH_LEASE_SECONDS", 120),
+        # How many update mails a mailing queues per minute: a steady pace that mail
+        # providers accept, and that leaves the sender room for confirmation mails.
+        "UPDATE_MAILS_PER_MINUTE": _env_int("UPDATE_MAILS_PER_MINUTE", 600),
+        # A recipient's mail carries their PDF and the manifest; most mail servers refuse
+        # messages over 20 to 25 MB once encoded (base64 adds a third).
+        "BATCH_MAIL_MAX_BYTES": _env_int("BATCH_MAIL_MAX_BYTES", 15 * 1024 * 1024),
+        # The largest document the public receipt page checks (hashed as it streams in,
+        # never stored); MAX_CONTENT_LENGTH is raised to this for that one route.
+        "RECEIPT_CHECK_MAX_BYTES": _env_int("RECEIPT_CHECK_MAX_BYTES", 100 * 1024 * 1024),
     }
 
 

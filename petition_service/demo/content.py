@@ -21,6 +21,8 @@ PRESIDENT = {
     "title": "State President of the Socialist Republic of Viet Nam",
     "salutation": "Your Excellency,",
     "postal_address": "Office of the State President\nHà Nội\nViệt Nam",
+    # Example addresses only (RFC 2606): the demo's deliveries go to instance/outbox/.
+    "email": "office.president@example.org",
 }
 
 PRISON_DIRECTOR = {
@@ -28,6 +30,7 @@ PRISON_DIRECTOR = {
     "title": "Prison Director",
     "salutation": "Dear Director,",
     "postal_address": "Office of the Prison Director\nViệt Nam",
+    "email": "prison.director@example.org",
 }
 
 OPEN_PETITION = {

@@ -22,6 +22,7 @@ from ..staff.models import StaffRole, StaffUser
 from ..staff.service import hash_password
 from ..types import utcnow
 from . import content
+from .loop import LoopResult, load_demo_loop
 
 INSERT_CHUNK = 5000
 
@@ -33,6 +34,7 @@ class DemoResult:
     staff_email: str
     staff_password: str
     signatures_added: int
+    loop: LoopResult | None = None
 
 
 def load_demo(
@@ -53,7 +55,7 @@ def load_demo(
     open_petition = _ensure_petition(
         organisation, content.OPEN_PETITION, PetitionStatus.OPEN, opens_at=now - timedelta(days=60)
     )
-    _ensure_petition(
+    victory_petition = _ensure_petition(
         organisation,
         content.VICTORY_PETITION,
         PetitionStatus.VICTORY,
@@ -76,8 +78,10 @@ def load_demo(
         )
     db.session.flush()
 
+    # The loop closed once: a victory update mailed, a small batch delivered (demo/loop.py).
+    loop = load_demo_loop(open_petition, victory_petition)
     added = add_synthetic_signatures(open_petition, signatures, progress) if signatures else 0
-    return DemoResult(organisation, open_petition, content.STAFF_EMAIL, password, added)
+    return DemoResult(organisation, open_petition, content.STAFF_EMAIL, password, added, loop)
 
 
 def _ensure_organisation(spec: dict[str, Any]) -> Organisation:

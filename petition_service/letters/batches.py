@@ -36,6 +36,9 @@ from ..config import ConfigurationError
 from ..errors import ConflictError
 from ..extensions import db
 from ..petitions.models import Petition
+from ..receipts.codes import new_receipt_token
+from ..receipts.merkle import MerkleTree, leaf_hash
+from ..receipts.service import MERKLE_TREE_NAME, ensure_receipt_codes, receipt_url
 from ..signatures.countries import country_name
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffUser
@@ -121,28 +124,30 @@ def _signed_on_date(dialect_name: str) -> ColumnElement[Any] | None:
     return None
 
 
-def _signature_rows(connection: Any, batch_id: int, *, with_id: bool) -> Any:
+def _signature_rows(
+    connection: Any, batch_id: int, *, with_id: bool, signature_id: int | None = None
+) -> Any:
     """The batch's signatures still confirmed, in id order, as plain tuples, streamed.
 
-    `([id,] name, city, country, 'YYYY-MM-DD')`: Core rows of the needed columns only,
-    no ORM objects and no datetime conversion (see `_signed_on_date`). `yield_per` makes
-    PostgreSQL use a server-side cursor, so 100,000 rows never sit in memory.
+    `([id, receipt code,] name, city, country, 'YYYY-MM-DD')`: Core rows of the needed
+    columns only, no ORM objects and no datetime conversion (see `_signed_on_date`).
+    `yield_per` makes PostgreSQL use a server-side cursor, so 100,000 rows never sit in
+    memory. `signature_id` narrows it to that one signature of the batch.
     """
     table = Signature.__table__
     day = _signed_on_date(connection.dialect.name)
     columns = [table.c.name, table.c.city, table.c.country]
     if with_id:
-        columns.insert(0, table.c.id)
+        columns[:0] = [table.c.id, table.c.receipt_code]
     if day is None:  # another database: convert in Python, as the UTC column type does
         query = select(*columns, table.c.confirmed_at, table.c.created_at)
     else:
         query = select(*columns, day)
-    query = (
-        # Only what is still confirmed is printed: a signer may withdraw after the freeze.
-        query.where(table.c.batch_id == batch_id, table.c.status == SignatureStatus.CONFIRMED)
-        .order_by(table.c.id)
-        .execution_options(yield_per=STREAM_CHUNK)
-    )
+    # Only what is still confirmed is printed: a signer may withdraw after the freeze.
+    query = query.where(table.c.batch_id == batch_id, table.c.status == SignatureStatus.CONFIRMED)
+    if signature_id is not None:
+        query = query.where(table.c.id == signature_id)
+    query = query.order_by(table.c.id).execution_options(yield_per=STREAM_CHUNK)
     result = connection.execute(query)
     if day is not None:
         return result
@@ -153,6 +158,28 @@ def _converted_rows(result: Any) -> Iterator[tuple]:
     with result:
         for *fields, confirmed_at, created_at in result:
             yield (*fields, _signed_on(confirmed_at, created_at).date().isoformat())
+
+
+def batch_canonical_lines(
+    connection: Any, batch_id: int, *, signature_id: int | None = None
+) -> Iterator[tuple[int, str | None, str]]:
+    """`(signature id, receipt code, canonical line)` for every signature of the batch, in
+    the canonical order (ascending id), streamed.
+
+    The one place that says what a batch carries: `signatures_sha256` is the hash of these
+    lines, and the Merkle tree's leaves are these lines salted with the receipt codes
+    (receipts/merkle.py). `signature_id` gives that one signature's line alone.
+    """
+    canonical = _canonical_text
+    rows = _signature_rows(connection, batch_id, with_id=True, signature_id=signature_id)
+    with contextlib.closing(rows):
+        for row_id, code, name, city, country, signed_on in rows:
+            # canonical_signature_line, inlined: this loop runs once per signature.
+            yield (
+                row_id,
+                code,
+                f"{row_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n",
+            )
 
 
 def _snapshot(petition: Petition) -> dict[str, Any]:
@@ -196,6 +223,7 @@ def freeze_batch(
         snapshot=_snapshot(petition),
         created_by=created_by,
         created_at=utcnow(),
+        receipt_token=new_receipt_token(),
     )
     db.session.add(batch)
     db.session.flush()
@@ -218,36 +246,39 @@ def freeze_batch(
             f"no confirmed signatures of {petition.slug!r} are waiting for a batch"
         )
 
-    count, digest = _describe_signatures(db.session.connection(), batch.id)
-    batch.signature_count = count
-    batch.signatures_sha256 = digest
-    batch.progress_total = count
+    ensure_receipt_codes(batch.id)
+    _describe_signatures(batch)
     batch.progress_done = 0
     db.session.flush()
     return batch
 
 
-def _describe_signatures(connection: Any, batch_id: int) -> tuple[int, str]:
-    """How many of the batch's signatures are still confirmed, and `signatures_sha256` of
-    their canonical list (see `canonical_signature_line`)."""
+def _describe_signatures(batch: Batch) -> None:
+    """Count the batch's signatures still confirmed, hash their canonical list into
+    `signatures_sha256` and build the Merkle tree of their receipts; at the freeze, and
+    again before a render when some were withdrawn since.
+
+    The root is known before anything is rendered, so the PDFs can print it; the tree is
+    stored whole, so each signer's proof is a few reads, even after their name is erased.
+    """
     digest = hashlib.sha256()
+    leaves = bytearray()
     count = 0
-    canonical = _canonical_text
-    rows = _signature_rows(connection, batch_id, with_id=True)
-    with contextlib.closing(rows):
-        lines = []
-        for signature_id, name, city, country, signed_on in rows:
-            # canonical_signature_line, inlined: this loop runs once per signature.
-            lines.append(
-                f"{signature_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n"
-            )
-            if len(lines) == STREAM_CHUNK:
-                digest.update("".join(lines).encode("utf-8"))
-                count += len(lines)
-                lines.clear()
-        digest.update("".join(lines).encode("utf-8"))
-        count += len(lines)
-    return count, digest.hexdigest()
+    lines = []
+    for _signature_id, code, line in batch_canonical_lines(db.session.connection(), batch.id):
+        lines.append(line)
+        leaves += leaf_hash(code or "", line)
+        if len(lines) == STREAM_CHUNK:
+            digest.update("".join(lines).encode("utf-8"))
+            count += len(lines)
+            lines.clear()
+    digest.update("".join(lines).encode("utf-8"))
+    count += len(lines)
+    batch.signature_count = batch.progress_total = count
+    batch.signatures_sha256 = digest.hexdigest()
+    tree = MerkleTree(bytes(leaves))
+    batch.merkle_root = tree.root.hex()
+    batch_storage().put(batch.id, MERKLE_TREE_NAME, tree.to_bytes())
 
 
 class EverySignatureWithdrawn(BatchError):
@@ -256,8 +287,8 @@ class EverySignatureWithdrawn(BatchError):
 
 def _leave_out_withdrawn(batch: Batch) -> None:
     """Before a render: signatures withdrawn since the freeze are recorded on the batch and
-    left out, so the count, "on behalf of N" and `signatures_sha256` describe what is
-    printed. One indexed COUNT when nothing changed (the usual case)."""
+    left out, so the count, "on behalf of N", `signatures_sha256` and the Merkle root
+    describe what is printed. One indexed COUNT when nothing changed (the usual case)."""
     withdrawn = (
         db.session.scalar(
             select(func.count())
@@ -268,14 +299,12 @@ def _leave_out_withdrawn(batch: Batch) -> None:
     )
     if withdrawn == batch.withdrawn_after_freeze:
         return
-    count, digest = _describe_signatures(db.session.connection(), batch.id)
     log.info("batch %s: %d signatures withdrawn since the freeze are left out", batch.id,
              withdrawn)  # fmt: skip
     batch.withdrawn_after_freeze = withdrawn
-    batch.signature_count = batch.progress_total = count
-    batch.signatures_sha256 = digest
+    _describe_signatures(batch)
     db.session.flush()
-    if count == 0:
+    if batch.signature_count == 0:
         raise EverySignatureWithdrawn(
             f"every signature of batch {batch.id} was withdrawn after the freeze: nothing to print"
         )
@@ -607,6 +636,9 @@ def batch_manifest(batch: Batch) -> dict[str, Any]:
         "signature_count": batch.signature_count,
         "signatures_sha256": batch.signatures_sha256,
         "withdrawn_after_freeze": batch.withdrawn_after_freeze,
+        # Where anyone can check these documents, and each signer their own signature.
+        "receipt_url": receipt_url(batch),
+        "merkle_root": batch.merkle_root,
         "recipients": [
             {
                 "name": document.recipient_name,

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
+from ..receipts.codes import format_receipt_code
 from ..signatures.models import Signature
-from .links import confirm_url, petition_url, signer_language, withdraw_url
+from .links import confirm_url, petition_url, public_url, signer_language, withdraw_url
 
 SUBJECT_MAX = 300  # the outbox column
 DISPLAY_NAME_MAX = 120
@@ -27,6 +28,9 @@ DISPLAY_NAME_MAX = 120
 class MailKind(enum.StrEnum):
     CONFIRM = "confirm"
     ALREADY_SIGNED = "already_signed"
+    # Composed when queued, by their own modules (updates/compose.py, letters/delivery.py).
+    UPDATE = "update"
+    BATCH_LETTER = "batch_letter"
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,10 @@ def compose_signature_mail(
         "withdraw_url": unsubscribe,
         "ttl_hours": int(current_app.config.get("PENDING_SIGNATURE_TTL_HOURS", 72)),
         "language": language,
+        # The signer's private receipt code: with it they check, once the letters are
+        # delivered, that their signature is in them (receipts/).
+        "receipt_code": format_receipt_code(signature.receipt_code),
+        "receipt_lookup_url": public_url("receipts.lookup", lang=language),
     }
     with force_locale(language):
         if kind is MailKind.CONFIRM:

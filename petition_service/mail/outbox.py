@@ -112,6 +112,9 @@ _outbox = cast(Table, OutboxMessage.__table__)
 _HOUR = timedelta(hours=1)
 _INSERT_NOW = insert(_outbox).returning(_outbox.c.id)
 _TIME = _outbox.c.created_at.type
+# The cap counts only the mail that signing can trigger: updates staff send to a signer must
+# not use up, delay or hold back the confirmation mail of their next signature.
+_SIGNING_MAIL = _outbox.c.kind.in_([MailKind.CONFIRM.value, MailKind.ALREADY_SIGNED.value])
 _ADDRESS_STATE = select(
     # Mails to the address written within the hour (the cap counts these)...
     select(func.count())
@@ -119,6 +122,7 @@ _ADDRESS_STATE = select(
     .where(
         _outbox.c.to_address == bindparam("to_address"),
         _outbox.c.created_at >= bindparam("since", type_=_TIME),
+        _SIGNING_MAIL,
     )
     .scalar_subquery()
     .label("recent"),
@@ -129,6 +133,7 @@ _ADDRESS_STATE = select(
         _outbox.c.to_address == bindparam("to_address"),
         _outbox.c.status == OutboxStatus.PENDING,
         _outbox.c.next_attempt_at > bindparam("now", type_=_TIME),
+        _SIGNING_MAIL,
     )
     .scalar_subquery()
     .label("delayed"),
@@ -138,6 +143,7 @@ _ADDRESS_STATE = select(
         _outbox.c.signature_id == bindparam("signature_id"),
         _outbox.c.status == OutboxStatus.PENDING,
         _outbox.c.attempts == 0,
+        _SIGNING_MAIL,
     )
     .exists()
     .label("waiting"),

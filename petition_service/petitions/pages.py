@@ -7,6 +7,7 @@ from typing import Any
 from flask import render_template
 
 from ..signatures.form import form_context
+from ..updates.service import petition_updates
 from .models import Petition
 from .service import signature_count
 
@@ -21,4 +22,5 @@ def render_petition_page(petition: Petition, **form: Any) -> str:
         **context,
         signature_count=signature_count(petition.id),
         accepting=accepting,
+        updates=petition_updates(petition.id),
     )

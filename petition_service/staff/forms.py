@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -151,7 +152,23 @@ class RecipientForm(FlaskForm):
         )
 
 
-class StatusForm(FlaskForm):
+# "0", "off" and "no" mean no, as scripts send them; WTForms counts only "false" and "".
+FALSE_VALUES = (False, "false", "False", "", "0", "off", "no")
+
+
+class SendUpdateFields:
+    """Offered with a victory or a delivery: publish an update in the same step, and mail it."""
+
+    send_update = BooleanField(
+        _l("Also publish this as an update and email it to the signers who asked for news"),
+        false_values=FALSE_VALUES,
+    )
+    update_subject = StringField(
+        _l("Subject of the update"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class StatusForm(SendUpdateFields, FlaskForm):
     action = SelectField(
         _l("Action"),
         choices=[
@@ -161,6 +178,26 @@ class StatusForm(FlaskForm):
         ],
     )
     update_message = TextAreaField(_l("Update message"), validators=[Optional(), Length(max=5000)])
+
+
+class UpdateForm(FlaskForm):
+    """An update to the signers (the contract's fields: subject, body, send)."""
+
+    kind = SelectField(
+        _l("About"),
+        choices=[
+            SelectChoice("news", _l("News")),
+            SelectChoice("answer", _l("An answer from the officials")),
+            SelectChoice("delivery", _l("A delivery")),
+            SelectChoice("victory", _l("A victory")),
+        ],
+        default="news",
+    )
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
+    send = BooleanField(
+        _l("Email it now to the signers who asked for news"), false_values=FALSE_VALUES
+    )
 
 
 _STATUS_CHOICES = [SelectChoice("", _l("Any status"))] + [
@@ -232,7 +269,7 @@ class BatchForm(FlaskForm):
     )
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(SendUpdateFields, FlaskForm):
     delivered_on = DateField(
         _l("Delivered on"), default=lambda: datetime.now(UTC).date(), validators=[DataRequired()]
     )
@@ -240,3 +277,6 @@ class DeliveryForm(FlaskForm):
         _l("How"), choices=[SelectChoice(c) for c in DELIVERY_CHANNELS], default="post"
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    update_body = TextAreaField(
+        _l("Text of the update"), validators=[Optional(), Length(max=20000)]
+    )

@@ -38,6 +38,7 @@ from ..letters.batches import (
 )
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
+from ..updates.models import UpdateKind
 from . import auth, batches, exports, flood, manage, moderation, service, stats, throttle
 from .charts import daily_chart, horizontal_chart
 from .forms import (
@@ -192,6 +193,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
     days = request.args.get("days", type=int)
     days = days if days in CHART_DAYS else CHART_DAYS[0]
     countries = stats.confirmed_by_country(petition.id)
+    news = loop.petition_page_context(petition)
     status_form = status_form or StatusForm()
     # Offer only the moves the petition can make from where it is now.
     allowed = manage.allowed_actions(petition)
@@ -211,6 +213,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             batch_form=BatchForm(),
             status_form=status_form,
             base_url=current_app.config["PUBLIC_BASE_URL"],
+            **news,
         ),
         code,
     )
@@ -267,13 +270,24 @@ def petition_status(slug: str):
     _require_admin()
     form = StatusForm()
     if form.validate_on_submit():
+        message = form.update_message.data or ""
         try:
-            manage.change_status(petition, form.action.data, form.update_message.data or "")
+            manage.change_status(petition, form.action.data, message)
+            victory = form.action.data == "victory"
+            announced = loop.announce(
+                petition,
+                form,
+                message,
+                UpdateKind.VICTORY if victory else UpdateKind.NEWS,
+                loop.prefill.victory_subject(petition) if victory else petition.title,
+            )
         except manage.FieldError as exc:
             getattr(form, exc.field).errors.append(str(exc))
         else:
             db.session.commit()
             count_cache.clear()
+            if announced is not None:
+                loop.updates.nudge()
             flash(_("The petition is now %(status)s.", status=petition.status.value))
             return _see_other("staff.petition", slug=petition.slug)
     return _render_petition(petition, form, 422)
@@ -435,7 +449,7 @@ def _render_batch_page(found, form: DeliveryForm | None = None, delivered_by: st
         batch=found,
         in_progress=found.status in batches.IN_PROGRESS,
         delivered_by=delivered_by,
-        form=form or DeliveryForm(),
+        **loop.batch_page_context(found, form),
     )
 
 
@@ -458,7 +472,13 @@ def batch_delivered(batch_id: int):
     batches.mark_delivered(
         found, form.delivered_on.data, form.channel.data, form.note.data or "", current_staff_user()
     )
+    subject, body = loop.prefill.delivery_update(found)
+    announced = loop.announce(
+        found.petition, form, form.update_body.data or body, UpdateKind.DELIVERY, subject
+    )
     db.session.commit()
+    if announced is not None:
+        loop.updates.nudge()
     if wants_json():
         return jsonify(batches.delivery_record(found))
     flash(_("The delivery was recorded."))
@@ -497,3 +517,7 @@ def token_revoke(token_id: int):
         db.session.commit()
         flash(_("The token was revoked."))
     return _see_other("staff.tokens")
+
+
+# Routes for updates and delivering by email live in their own module, on this blueprint.
+from . import updates as loop  # noqa: E402

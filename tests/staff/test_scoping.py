@@ -10,11 +10,14 @@ from petition_service.extensions import db
 from petition_service.models import (
     ApiToken,
     Batch,
+    OutboxMessage,
     Petition,
+    PetitionUpdate,
     Recipient,
     Signature,
     StaffUser,
 )
+from petition_service.updates.service import UpdateInput, publish_update
 from tests.factories import (
     make_api_token,
     make_batch,
@@ -41,6 +44,7 @@ def _foreign_objects(app) -> dict[str, object]:
         petition = make_petition(title="Someone else's petition")
         make_signature(petition)
         batch = make_batch(petition)
+        update = publish_update(petition, UpdateInput(subject="News", body="Their news."))
         other_user = make_staff_user(petition.organisation)
         make_api_token(other_user)
         db.session.commit()
@@ -51,6 +55,7 @@ def _foreign_objects(app) -> dict[str, object]:
             "token_id": db.session.scalar(select(ApiToken.id)),
             "user_id": other_user.id,
             "action": "deactivate",
+            "update_id": update.id,
         }
 
 
@@ -69,6 +74,8 @@ def _snapshot(app):
             [(b.delivered_at, b.status) for b in db.session.scalars(select(Batch))],
             [t.revoked_at for t in db.session.scalars(select(ApiToken))],
             [(u.is_active, u.session_version) for u in db.session.scalars(select(StaffUser))],
+            [(u.subject, u.mail_requested_at) for u in db.session.scalars(select(PetitionUpdate))],
+            db.session.scalars(select(OutboxMessage.id)).all(),
         ]
 
 
@@ -99,6 +106,10 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "delivered_on": "2020-01-01",
         "channel": "post",
         "password": "a new password for someone else",
+        "subject": "Hijacked",
+        "body": "Mail their signers",
+        "send": "1",
+        "send_update": "1",
     }
     checked = []
     for rule in _staff_rules(app):
@@ -126,6 +137,9 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "staff.token_revoke",
         "staff.member_action",
         "staff.member_password",
+        "staff.update_create",
+        "staff.update_send",
+        "staff.batch_send",
     }
     assert _snapshot(app) == before
 
