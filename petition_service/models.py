@@ -2,7 +2,18 @@
 
 from .letters.models import Batch, BatchDocument, BatchMode, BatchStatus
 from .mail.models import OutboxMessage, OutboxStatus
-from .petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from .petitions.models import (
+    CaseStatus,
+    CoalitionMembership,
+    MembershipStatus,
+    Organisation,
+    Petition,
+    PetitionSponsor,
+    PetitionStatus,
+    PetitionText,
+    Photo,
+    Recipient,
+)
 from .signatures.models import Signature, SignatureStatus
 from .staff.models import ApiToken, StaffRole, StaffUser
 
@@ -12,11 +23,17 @@ __all__ = [
     "BatchDocument",
     "BatchMode",
     "BatchStatus",
+    "CaseStatus",
+    "CoalitionMembership",
+    "MembershipStatus",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
     "Petition",
+    "PetitionSponsor",
     "PetitionStatus",
+    "PetitionText",
+    "Photo",
     "Recipient",
     "Signature",
     "SignatureStatus",

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from ..extensions import db
-from ..petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from ..petitions.models import (
+    CoalitionMembership,
+    MembershipStatus,
+    Organisation,
+    Petition,
+    PetitionStatus,
+    Recipient,
+)
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffRole, StaffUser
 from ..staff.service import hash_password
@@ -47,7 +54,7 @@ def load_demo(
     """
     organisation = _ensure_organisation(content.ORGANISATION)
     for member in content.MEMBER_GROUPS:
-        _ensure_organisation({**member, "parent": organisation})
+        ensure_membership(organisation, _ensure_organisation(member))
 
     now = utcnow()
     open_petition = _ensure_petition(
@@ -87,11 +94,25 @@ def _ensure_organisation(spec: dict[str, Any]) -> Organisation:
             slug=spec["slug"],
             name=spec["name"],
             website=spec.get("website"),
-            parent=spec.get("parent"),
+            description=spec.get("description", ""),
         )
         db.session.add(organisation)
         db.session.flush()
     return organisation
+
+
+def ensure_membership(coalition: Organisation, member: Organisation) -> None:
+    exists = db.session.get(CoalitionMembership, (coalition.id, member.id))
+    if exists is None:
+        db.session.add(
+            CoalitionMembership(
+                coalition_id=coalition.id,
+                member_id=member.id,
+                status=MembershipStatus.ACTIVE,
+                accepted_at=utcnow(),
+            )
+        )
+        db.session.flush()
 
 
 def _ensure_petition(
