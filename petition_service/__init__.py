@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from flask_cors import CORS
 
     from . import health
+    from .api import hubs as _api_hubs  # noqa: F401  (its routes join the API blueprint)
     from .api.views import bp as api_bp
     from .embed.views import bp as embed_bp
     from .extensions import csrf

@@ -10,6 +10,8 @@ from petition_service.models import (
     Batch,
     BatchMode,
     BatchStatus,
+    CoalitionMembership,
+    MembershipStatus,
     Organisation,
     Petition,
     PetitionStatus,
@@ -32,6 +34,16 @@ def make_organisation(**fields: Any) -> Organisation:
     db.session.add(organisation)
     db.session.flush()
     return organisation
+
+
+def make_membership(
+    coalition: Organisation, member: Organisation, status: MembershipStatus = MembershipStatus.ACTIVE
+) -> CoalitionMembership:
+    """`member` in `coalition`, accepted unless another status is given."""
+    membership = CoalitionMembership(coalition_id=coalition.id, member_id=member.id, status=status)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
 
 
 def make_petition(recipients: list[dict[str, Any]] | None = None, **fields: Any) -> Petition:

@@ -190,6 +190,7 @@ def downgrade():
 
     with op.batch_alter_table("petitions", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_petitions_photo_sha256_photos"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("ck_petitions_case_status"), type_="check")
         for column in (
             "photo_sha256",
             "released_on",

@@ -16,19 +16,15 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from ..extensions import db
-from ..petitions.models import (
-    CoalitionMembership,
-    MembershipStatus,
-    Organisation,
-    Petition,
-    PetitionStatus,
-    Recipient,
-)
+from ..petitions.models import Organisation, Petition, PetitionStatus, Recipient
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffRole, StaffUser
 from ..staff.service import hash_password
 from ..types import utcnow
 from . import content
+from .coalition import ensure_coalition
+from .rows import ensure_membership, ensure_organisation
+from .vietnamese import ensure_vietnamese
 
 INSERT_CHUNK = 5000
 
@@ -52,9 +48,9 @@ def load_demo(
     Running it again changes nothing but the added signatures: rows that exist are left as
     they are, so staff edits to the demo survive a restart of `make run`.
     """
-    organisation = _ensure_organisation(content.ORGANISATION)
+    organisation = ensure_organisation(content.ORGANISATION)
     for member in content.MEMBER_GROUPS:
-        ensure_membership(organisation, _ensure_organisation(member))
+        ensure_membership(organisation, ensure_organisation(member))
 
     now = utcnow()
     open_petition = _ensure_petition(
@@ -68,6 +64,8 @@ def load_demo(
         closes_at=now - timedelta(days=300),
     )
     _ensure_petition(organisation, content.DRAFT_PETITION, PetitionStatus.DRAFT)
+    ensure_vietnamese(open_petition)
+    ensure_coalition()
 
     password = _demo_staff_password(instance_path)
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == content.STAFF_EMAIL))
@@ -85,34 +83,6 @@ def load_demo(
 
     added = add_synthetic_signatures(open_petition, signatures, progress) if signatures else 0
     return DemoResult(organisation, open_petition, content.STAFF_EMAIL, password, added)
-
-
-def _ensure_organisation(spec: dict[str, Any]) -> Organisation:
-    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == spec["slug"]))
-    if organisation is None:
-        organisation = Organisation(
-            slug=spec["slug"],
-            name=spec["name"],
-            website=spec.get("website"),
-            description=spec.get("description", ""),
-        )
-        db.session.add(organisation)
-        db.session.flush()
-    return organisation
-
-
-def ensure_membership(coalition: Organisation, member: Organisation) -> None:
-    exists = db.session.get(CoalitionMembership, (coalition.id, member.id))
-    if exists is None:
-        db.session.add(
-            CoalitionMembership(
-                coalition_id=coalition.id,
-                member_id=member.id,
-                status=MembershipStatus.ACTIVE,
-                accepted_at=utcnow(),
-            )
-        )
-        db.session.flush()
 
 
 def _ensure_petition(
@@ -134,6 +104,7 @@ def _ensure_petition(
         update_message=spec.get("update_message", ""),
         goal=spec["goal"],
         allowed_origins=[],
+        **spec.get("case", {}),
         **dates,
     )
     petition.recipients = [

@@ -44,7 +44,10 @@ def get_public_petition(slug: str) -> Petition:
 def list_open_petitions() -> list[Petition]:
     return list(
         db.session.scalars(
-            select(Petition).where(Petition.status == PetitionStatus.OPEN).order_by(Petition.id)
+            select(Petition)
+            .where(Petition.status == PetitionStatus.OPEN)
+            .order_by(Petition.id)
+            .options(selectinload(Petition.translations))
         )
     )
 

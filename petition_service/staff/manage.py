@@ -178,6 +178,7 @@ class RecipientInput:
     postal_address: str
     email: str | None
     order: int | None  # 1-based place in the list; None puts it last
+    language: str = "en"  # the language the official reads
 
 
 def _reorder(petition: Petition, moved: Recipient, order: int | None) -> None:
@@ -208,6 +209,9 @@ def _fill(recipient: Recipient, data: RecipientInput) -> None:
     recipient.salutation = data.salutation.strip()
     recipient.postal_address = data.postal_address.strip()
     recipient.email = (data.email or "").strip() or None
+    if data.language not in LANGUAGES:
+        raise FieldError("language", "Choose English or Vietnamese.")
+    recipient.language = data.language
 
 
 def add_recipient(petition: Petition, data: RecipientInput) -> Recipient:

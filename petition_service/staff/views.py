@@ -54,9 +54,12 @@ from .forms import (
     TokenForm,
 )
 from .scoping import (
+    batch_for_reader,
     batch_for_staff,
     current_organisation,
     current_staff_user,
+    owns,
+    petition_for_reader,
     petition_for_staff,
     recipient_for_staff,
     token_for_staff,
@@ -118,9 +121,10 @@ def logout():
 @bp.get("/")
 def dashboard():
     summaries = stats.petition_summaries(current_organisation().id)
+    sponsored = stats.sponsored_summaries(current_organisation().id)
     if wants_json():
         return jsonify([summary.as_json() for summary in summaries])
-    return render_template("staff/dashboard.html", summaries=summaries)
+    return render_template("staff/dashboard.html", summaries=summaries, sponsored=sponsored)
 
 
 def _country_name(code: str) -> str:
@@ -151,6 +155,8 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             batch_form=BatchForm(),
             status_form=status_form,
             base_url=current_app.config["PUBLIC_BASE_URL"],
+            # A co-sponsor's staff read the counts and batches; only the owner's change them.
+            owner=owns(petition),
         ),
         code,
     )
@@ -158,7 +164,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
 
 @bp.get("/petitions/<slug>")
 def petition(slug: str):
-    found = petition_for_staff(slug)
+    found = petition_for_reader(slug)
     if wants_json():
         return jsonify(stats.petition_summary(found).as_json())
     return _render_petition(found)
@@ -229,6 +235,8 @@ def recipient_new(slug: str):
     petition = petition_for_staff(slug)
     _require_admin()
     form = RecipientForm()
+    if request.method == "GET":
+        form.language.data = petition.language  # officials most often read the petition's
     if form.validate_on_submit():
         manage.add_recipient(petition, form.to_input())
         db.session.commit()
@@ -377,6 +385,7 @@ def _render_batch_page(found, form: DeliveryForm | None = None, delivered_by: st
     return render_template(
         "staff/batch.html",
         batch=found,
+        owner=owns(found.petition),
         in_progress=found.status in batches.IN_PROGRESS,
         delivered_by=delivered_by,
         form=form or DeliveryForm(),
@@ -385,7 +394,7 @@ def _render_batch_page(found, form: DeliveryForm | None = None, delivered_by: st
 
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
-    found = batch_for_staff(batch_id)
+    found = batch_for_reader(batch_id)
     if wants_json():
         return jsonify(batches.batch_progress(found))
     return _render_batch_page(found, delivered_by=batches.batch_delivered_by(found))
@@ -448,3 +457,8 @@ def token_revoke(token_id: int):
         db.session.commit()
         flash(_("The token was revoked."))
     return _see_other("staff.tokens")
+
+
+# The pages for the organisation, its staff and coalitions, and a petition's case, languages
+# and co-sponsors: on this blueprint, behind the same authentication.
+from . import hub_views  # noqa: E402, F401
