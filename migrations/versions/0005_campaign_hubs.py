@@ -151,7 +151,9 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_petition_texts")),
-        sa.UniqueConstraint("petition_id", "language", name=op.f("uq_petition_texts_petition_id_language")),
+        sa.UniqueConstraint(
+            "petition_id", "language", name=op.f("uq_petition_texts_petition_id_language")
+        ),
     )
 
     op.create_table(
@@ -171,7 +173,9 @@ def upgrade():
             name=op.f("fk_petition_sponsors_petition_id_petitions"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("petition_id", "organisation_id", name=op.f("pk_petition_sponsors")),
+        sa.PrimaryKeyConstraint(
+            "petition_id", "organisation_id", name=op.f("pk_petition_sponsors")
+        ),
     )
     with op.batch_alter_table("petition_sponsors", schema=None) as batch_op:
         batch_op.create_index(

@@ -154,8 +154,8 @@ def _snapshot(petition: Petition) -> dict[str, Any]:
     """The letter and its recipients as plain data, frozen with the batch.
 
     `sponsors` (the owner first), `texts` (the letter in each of the petition's languages)
-    and `recipient_languages` (one per recipient) are there for printing a recipient's letter in their
-    language on behalf of every sponsor."""
+    and `recipient_languages` (one per recipient) are there for printing each recipient's
+    letter in their language on behalf of every sponsor."""
     from ..organisations.service import sponsor_names
     from ..petitions.texts import all_texts
 

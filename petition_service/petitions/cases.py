@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
     """Template helpers for the pages that show petitions (the embed's templates are
     shared with the sign view, so they ask for what they need here, not from their view)."""
     from ..i18n import current_language
+    from ..mail.links import public_url
     from .texts import texts_for
 
     app.jinja_env.globals.update(
@@ -90,4 +91,5 @@ def init_app(app: Flask) -> None:
         photo_url=photo_url,
         petition_case=case_view,
         petition_texts=lambda petition: texts_for(petition, current_language()),
+        public_url=public_url,
     )

@@ -100,7 +100,8 @@ def poster(slug: str):
         petition=petition,
         texts=texts,
         case=case_view(petition),
-        qr_svg=qr.svg_inline(scale=8, border=0, omitsize=True, dark="#000", light=None),
+        # The quiet zone (4 modules of white) is part of the code: scanners need it.
+        qr_svg=qr.svg_inline(scale=8, border=4, omitsize=True, dark="#000", light="#fff"),
         url=public_url("petitions.show", slug=slug),
     )
 
