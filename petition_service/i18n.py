@@ -25,6 +25,12 @@ def request_language() -> str:
     return request.accept_languages.best_match(SUPPORTED_LANGUAGES) or DEFAULT_LANGUAGE
 
 
+def language_was_chosen() -> bool:
+    """Whether the address names the language (`?lang=`), rather than the browser's
+    Accept-Language picking it: the page's canonical URL depends on it."""
+    return request.args.get("lang", "").strip().lower() in SUPPORTED_LANGUAGES
+
+
 def select_locale() -> str:
     # A view (or a background task rendering a mail) may pin the language.
     forced = g.get("language")

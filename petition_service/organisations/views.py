@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..i18n import current_language
+from ..i18n import current_language, language_was_chosen
 from ..mail.links import public_url
 from . import service
 
@@ -34,5 +34,9 @@ def show(slug: str):
         data=data,
         query=query,
         status=status,
-        canonical=public_url("organisations.show", slug=slug, lang=current_language()),
+        canonical=public_url(
+            "organisations.show",
+            slug=slug,
+            **({"lang": current_language()} if language_was_chosen() else {}),
+        ),
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template
 
-from ..i18n import current_language
+from ..i18n import current_language, language_was_chosen
 from ..organisations.service import sponsor_names
 from ..sharing.meta import share_meta
 from ..signatures.form import form_context
@@ -29,7 +29,7 @@ def render_petition_page(petition: Petition, **form: Any) -> str:
         texts=texts,
         case=case_view(petition),
         sponsors=sponsor_names(petition),
-        share=share_meta(petition, texts, language),
+        share=share_meta(petition, texts, language, chosen=language_was_chosen()),
         text_languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in languages_of(petition)],
         signature_count=signature_count(petition.id),
         accepting=accepting,

@@ -14,7 +14,7 @@ from typing import Any, cast
 import redis
 from flask import Flask, current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from ..extensions import db
@@ -30,8 +30,10 @@ def get_public_petition(slug: str) -> Petition:
         select(Petition)
         .where(Petition.slug == slug, Petition.status != PetitionStatus.DRAFT)
         .options(
+            # One statement per collection, whatever the petition holds; the page, the embed
+            # and the API read every one of them.
+            joinedload(Petition.organisation),
             selectinload(Petition.recipients),
-            selectinload(Petition.organisation),
             selectinload(Petition.translations),
             selectinload(Petition.sponsorships).joinedload(PetitionSponsor.organisation),
         )

@@ -41,9 +41,16 @@ def petition_url(slug: str, language: str | None = None) -> str:
     return public_url("petitions.show", slug=slug, **({"lang": language} if language else {}))
 
 
-def share_meta(petition: Petition, texts: PetitionTexts, language: str) -> ShareMeta:
-    """`language` is the page's; `texts` are the petition's texts shown on it."""
-    canonical = petition_url(petition.slug, language)
+def share_meta(
+    petition: Petition, texts: PetitionTexts, language: str, chosen: bool = True
+) -> ShareMeta:
+    """`language` is the page's, `chosen` whether the address named it (`?lang=`) or the
+    browser's languages picked it; `texts` are the petition's texts shown on the page.
+
+    Each language's address is its own canonical URL, and the address without `?lang=`
+    (the x-default, which follows the reader's browser) is its own too: a canonical URL
+    pointing at one language from another would hide that language from search engines."""
+    canonical = petition_url(petition.slug, language if chosen else None)
     languages = languages_of(petition)
     if petition.photo_sha256:
         image = public_url("sharing.photo", sha256=petition.photo_sha256, size="large")

@@ -53,8 +53,10 @@
     if (first) { first.focus(); }
   }
 
-  form.addEventListener("submit", function (event) {
+  function send(event) {
     event.preventDefault();
+    // The browser's own checks first (required fields, email syntax), as a submit would.
+    if (!form.noValidate && !form.reportValidity()) { return; }
     var body = {};
     TEXT.forEach(function (name) {
       var input = form.elements.namedItem(name);
@@ -86,5 +88,18 @@
     }).then(function () {
       if (button) { button.disabled = false; }
     });
+  }
+
+  // Chromium drops a blocked submission before any "submit" event, so the button's click
+  // and Enter in a field are where sending starts.
+  form.addEventListener("click", function (event) {
+    if (event.target.closest("button[type=submit], input[type=submit]")) { send(event); }
   });
+  form.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key === "Enter" && field.tagName === "INPUT" && field.type !== "checkbox") {
+      send(event);
+    }
+  });
+  form.addEventListener("submit", send);  // where forms are allowed after all
 })();

@@ -123,6 +123,11 @@ def test_open_graph_twitter_canonical_and_alternates(app, client):
     assert f'<link rel="alternate" hreflang="en" href="{url}?lang=en">' in html
     assert f'<link rel="alternate" hreflang="vi" href="{url}?lang=vi">' in html
     assert f'<link rel="alternate" hreflang="x-default" href="{url}">' in html
+    # The address without ?lang= follows the browser, and is its own canonical URL.
+    negotiated = client.get(f"/p/{slug}", headers={"Accept-Language": "vi"}).text
+    assert "<h1>Trả tự do cho Trần Thị Nga</h1>" in negotiated
+    assert f'<link rel="canonical" href="{url}">' in negotiated
+    assert _meta(negotiated, "og:url") == [url]
     discovery = re.search(
         r'<link rel="alternate" type="application/json\+oembed" href="([^"]+)"', html
     )
@@ -172,3 +177,32 @@ def test_recipients_salutation_is_marked_in_their_language(app, client):
         slug = petition.slug
     html = client.get(f"/p/{slug}").text
     assert '<p class="salutation" lang="vi">Kính gửi Chủ tịch nước,</p>' in html
+
+
+def test_the_petition_page_costs_four_statements_however_many_sponsors_and_languages(
+    app, client
+):
+    from sqlalchemy import event
+
+    with app.app_context():
+        petition = make_petition(slug="cheap", language="en", person_name="Trần Thị Nga")
+        make_translation(petition)
+        for _ in range(3):
+            make_sponsor(petition, make_organisation())
+        db.session.commit()
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    app.config["COUNT_CACHE_SECONDS"] = 5
+    client.get("/p/cheap?lang=vi")  # fills the count cache
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/p/cheap?lang=vi").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        app.config["COUNT_CACHE_SECONDS"] = 0
+    # The petition with its organisation, then its recipients, texts and sponsors.
+    assert len(statements) == 4, statements
