@@ -179,9 +179,7 @@ def test_recipients_salutation_is_marked_in_their_language(app, client):
     assert '<p class="salutation" lang="vi">Kính gửi Chủ tịch nước,</p>' in html
 
 
-def test_the_petition_page_costs_four_statements_however_many_sponsors_and_languages(
-    app, client
-):
+def test_the_petition_page_costs_four_statements_however_many_sponsors_and_languages(app, client):
     from sqlalchemy import event
 
     with app.app_context():
