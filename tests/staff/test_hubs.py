@@ -246,3 +246,29 @@ def test_a_recipient_reads_a_language(app, member):
     with app.app_context():
         added = db.session.scalar(select(Recipient).where(Recipient.name == "Tô Lâm"))
         assert added.language == "vi"
+
+
+def test_the_petitions_language_cannot_become_one_it_is_translated_into(app, member):
+    petition = own_petition(app, member, title="Free her", language="en")
+    page = f"/staff/petitions/{petition.slug}/texts/vi"
+    assert (
+        member.post(page, {"title": "Tự do", "letter_body": "Thư."}, page=page).status_code == 303
+    )
+    edit = f"/staff/petitions/{petition.slug}/edit"
+    form = {"title": "Free her", "slug": petition.slug, "goal": "100", "language": "vi"}
+    refused = member.post(edit, form, page=edit)
+    assert refused.status_code == 422 and "has a translation in this language" in refused.text
+
+
+def test_the_confirm_page_names_the_petition_in_the_signers_language(app, client):
+    from petition_service.mail.tokens import make_confirm_token
+    from tests.factories import make_pending_signature, make_petition, make_translation
+
+    with app.app_context():
+        petition = make_petition(title="Free her")
+        make_translation(petition, title="Trả tự do cho chị")
+        signature = make_pending_signature(petition, language="vi")
+        db.session.commit()
+        token = make_confirm_token(signature)
+    html = client.get(f"/confirm/{token}?lang=vi").text
+    assert '<strong lang="vi">Trả tự do cho chị</strong>' in html
