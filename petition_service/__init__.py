@@ -79,9 +79,11 @@ def create_app(
     _register_blueprints(app)
 
     from . import errors, i18n, jobs, security
+    from .petitions import cases as petition_cases
     from .petitions import service as petitions_service
 
     petitions_service.init_app(app)
+    petition_cases.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -121,18 +123,23 @@ def _register_blueprints(app: Flask) -> None:
     from flask_cors import CORS
 
     from . import health
+    from .api import hubs as _api_hubs  # noqa: F401  (its routes join the API blueprint)
     from .api.views import bp as api_bp
     from .embed.views import bp as embed_bp
     from .extensions import csrf
     from .mail.views import bp as mail_bp
+    from .organisations.views import bp as organisations_bp
     from .petitions.views import bp as petitions_bp
     from .receipts.views import bp as receipts_bp
+    from .sharing.views import bp as sharing_bp
     from .signatures.views import bp as signatures_bp
     from .staff.views import bp as staff_bp
     from .updates.views import bp as updates_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(sharing_bp)
     # The public form works without cookies (a third-party iframe gets none): its
     # signed form token stands in for the session CSRF token.
     csrf.exempt(signatures_bp)

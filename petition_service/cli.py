@@ -58,6 +58,7 @@ def demo_load(signatures: int) -> None:
     if result.signatures_added:
         click.echo(f"Added {result.signatures_added} confirmed signatures to {slug}.")
     click.echo(f"Demo petition:  {base}/p/{slug}")
+    click.echo(f"Coalition page: {base}/o/stopthecrackdownvn")
     click.echo(
         f'Embed snippet:  <div data-petition="{slug}"></div>'
         f'<script src="{base}/embed.js" async></script>'

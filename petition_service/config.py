@@ -147,6 +147,9 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         # Public pages must stay small: a signing form never needs more than this.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "COUNT_CACHE_SECONDS": _env_int("COUNT_CACHE_SECONDS", 5),
+        # Case photos uploaded by staff, and staff forms holding a petition's whole texts.
+        "PHOTO_MAX_BYTES": _env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024),
+        "STAFF_FORM_MAX_BYTES": 1024 * 1024,
         # A rendering batch whose worker sent no heartbeat for this long is rendered again.
         "BATCH_LEASE_SECONDS": _env_int("BATCH_LEASE_SECONDS", 120),
         # How many update mails a mailing queues per minute: a steady pace that mail

@@ -2,7 +2,18 @@
 
 from .letters.models import Batch, BatchDocument, BatchMail, BatchMode, BatchStatus
 from .mail.models import OutboxMessage, OutboxStatus
-from .petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from .petitions.models import (
+    CaseStatus,
+    CoalitionMembership,
+    MembershipStatus,
+    Organisation,
+    Petition,
+    PetitionSponsor,
+    PetitionStatus,
+    PetitionText,
+    Photo,
+    Recipient,
+)
 from .signatures.models import Signature, SignatureStatus
 from .staff.models import ApiToken, StaffRole, StaffUser
 from .updates.models import PetitionUpdate, UpdateDelivery, UpdateKind
@@ -14,12 +25,18 @@ __all__ = [
     "BatchMail",
     "BatchMode",
     "BatchStatus",
+    "CaseStatus",
+    "CoalitionMembership",
+    "MembershipStatus",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
     "Petition",
+    "PetitionSponsor",
     "PetitionStatus",
     "PetitionUpdate",
+    "PetitionText",
+    "Photo",
     "Recipient",
     "Signature",
     "SignatureStatus",

@@ -15,6 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 class RecipientOut(BaseModel):
     name: str
     title: str
+    language: str = Field(description="The language this official's letter is printed in.")
+
+
+class CaseOut(BaseModel):
+    name: str
+    status: (
+        Literal["detained", "on_trial", "sentenced", "house_arrest", "missing", "released"] | None
+    )
+    photo_url: str | None
+    detained_on: str | None = Field(description="YYYY-MM-DD")
+    trial_on: str | None
+    sentenced_on: str | None
+    released_on: str | None
 
 
 class PetitionSummary(BaseModel):
@@ -35,6 +48,11 @@ class PetitionDetail(PetitionSummary):
         description="Send it back with a signature; good for hours, refused if used at once. "
         "Null when the petition does not accept signatures."
     )
+    sponsors: list[str] = Field(description="The organisations behind it, the owner first.")
+    language: str = Field(description="The language of the texts given here (`?lang=`).")
+    languages: list[str] = Field(description="Every language the petition is written in.")
+    url: str = Field(description="The petition page.")
+    person: CaseOut | None = Field(description="The person the petition is about, if any.")
 
 
 class PetitionCount(BaseModel):
@@ -93,3 +111,25 @@ class ErrorBody(BaseModel):
 
 class Error(BaseModel):
     error: ErrorBody
+
+
+class OrganisationPetition(BaseModel):
+    slug: str
+    title: str
+    status: Literal["open", "closed", "victory"]
+    signature_count: int
+    person: str | None
+    owner: str = Field(description="The name of the organisation that runs it.")
+
+
+class OrganisationDetail(BaseModel):
+    slug: str
+    name: str
+    description: str
+    website: str | None
+    members: list[str] = Field(description="Slugs of the member organisations (a coalition).")
+    coalitions: list[str] = Field(description="Slugs of the coalitions it is a member of.")
+    petitions: list[OrganisationPetition] = Field(
+        description="Its public petitions, those it co-sponsors and, for a coalition, its "
+        "members': open first."
+    )

@@ -11,10 +11,12 @@ from ..i18n import current_language
 from ..mail import outbox
 from ..petitions import service as petitions
 from ..petitions.models import Petition
+from ..petitions.texts import texts_for
 from ..signatures import challenge
 from ..signatures.clients import client_hash, client_hashes
 from ..signatures.submit import submit_signature
 from ..signatures.tokens import issue_form_token
+from .documents import hub_fields
 from .openapi import spec
 from .schemas import (
     Accepted,
@@ -37,7 +39,9 @@ _errors = {f"HTTP_{code}": Error for code in (400, 404, 410, 413, 415, 429)}
 
 
 def _summary(petition: Petition) -> dict[str, Any]:
-    return {"slug": petition.slug, "title": petition.title, "status": petition.status.value}
+    # The title in the language asked for (`?lang=`), where the petition has it.
+    title = texts_for(petition, current_language()).title
+    return {"slug": petition.slug, "title": title, "status": petition.status.value}
 
 
 @bp.get("/petitions")
@@ -64,8 +68,11 @@ def get_petition(slug: str):
         **_summary(petition),
         "signature_count": petitions.signature_count(petition.id),
         "goal": petition.goal,
-        "recipients": [{"name": r.name, "title": r.title} for r in petition.recipients],
+        "recipients": [
+            {"name": r.name, "title": r.title, "language": r.language} for r in petition.recipients
+        ],
         "form_token": issue_form_token(petition.id) if accepting else None,
+        **hub_fields(petition),
     }
 
 

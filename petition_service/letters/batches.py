@@ -183,14 +183,30 @@ def batch_canonical_lines(
 
 
 def _snapshot(petition: Petition) -> dict[str, Any]:
-    """The letter and its recipients as plain data, frozen with the batch."""
+    """The letter and its recipients as plain data, frozen with the batch.
+
+    `sponsors` (the owner first), `texts` (the letter in each of the petition's languages)
+    and `recipient_languages` (one per recipient) are there for printing each recipient's
+    letter in their language on behalf of every sponsor."""
+    from ..organisations.service import sponsor_names
+    from ..petitions.texts import all_texts
+
     return {
         "petition": petition.slug,
         "title": petition.title,
         "organisation": petition.organisation.name,
+        "sponsors": sponsor_names(petition),
         "language": petition.language,
         "letter_paragraphs": paragraphs(petition.letter_body),
         "closing": petition.letter_closing,
+        "texts": {
+            language: {
+                "title": texts.title,
+                "letter_paragraphs": paragraphs(texts.letter_body),
+                "closing": texts.letter_closing,
+            }
+            for language, texts in all_texts(petition).items()
+        },
         "recipients": [
             {
                 "name": recipient.name,
@@ -200,6 +216,8 @@ def _snapshot(petition: Petition) -> dict[str, Any]:
             }
             for recipient in petition.recipients
         ],
+        # Beside `recipients` rather than in them: each recipient entry is a LetterRecipient.
+        "recipient_languages": [recipient.language for recipient in petition.recipients],
     }
 
 

@@ -139,6 +139,11 @@ class RecipientForm(FlaskForm):
     salutation = StringField(_l("Salutation"), validators=[Optional(), Length(max=200)])
     postal_address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=2000)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=320)])
+    language = SelectField(
+        _l("Reads"),
+        choices=[SelectChoice("en", "English"), SelectChoice("vi", "Tiếng Việt")],
+        default="en",
+    )
     order = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=1, max=1000)])
 
     def to_input(self) -> RecipientInput:
@@ -149,6 +154,7 @@ class RecipientForm(FlaskForm):
             postal_address=self.postal_address.data or "",
             email=self.email.data or None,
             order=self.order.data,
+            language=self.language.data,
         )
 
 

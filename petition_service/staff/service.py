@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ..errors import ConflictError
 from ..extensions import db
-from ..petitions.models import Organisation
+from ..petitions.models import CoalitionMembership, MembershipStatus, Organisation
 from ..types import utcnow
 from .models import ApiToken, StaffRole, StaffUser
 
@@ -136,12 +136,21 @@ def create_organisation(slug: str, name: str, parent_slug: str | None = None) ->
         raise StaffError("the organisation needs a name")
     if db.session.scalar(select(Organisation).where(Organisation.slug == slug)):
         raise StaffError(f"an organisation with slug {slug!r} exists already")
-    parent = None
-    if parent_slug:
-        parent = get_organisation(parent_slug)
-    organisation = Organisation(slug=slug, name=name.strip(), parent=parent)
+    coalition = get_organisation(parent_slug) if parent_slug else None
+    organisation = Organisation(slug=slug, name=name.strip())
     db.session.add(organisation)
     db.session.flush()
+    if coalition is not None:
+        # The operator vouches for both groups, so the membership needs no acceptance.
+        db.session.add(
+            CoalitionMembership(
+                coalition_id=coalition.id,
+                member_id=organisation.id,
+                status=MembershipStatus.ACTIVE,
+                accepted_at=utcnow(),
+            )
+        )
+        db.session.flush()
     return organisation
 
 

@@ -46,7 +46,6 @@ from .forms import (
     DeliveryForm,
     InvalidateForm,
     LoginForm,
-    PasswordForm,
     PetitionForm,
     PlainForm,
     RecipientForm,
@@ -54,12 +53,13 @@ from .forms import (
     StatusForm,
     TokenForm,
 )
-from .models import StaffUser
 from .scoping import (
+    batch_for_reader,
     batch_for_staff,
     current_organisation,
     current_staff_user,
-    member_for_staff,
+    owns,
+    petition_for_reader,
     petition_for_staff,
     recipient_for_staff,
     token_for_staff,
@@ -112,75 +112,16 @@ def logout():
     return _see_other("staff.login")
 
 
-# --- staff members (admins) ----------------------------------------------------------
-
-
-def _member_for_admin(user_id: int) -> StaffUser:
-    _require_admin()
-    return member_for_staff(user_id)
-
-
-@bp.get("/members")
-def members():
-    _require_admin()
-    return render_template(
-        "staff/members.html",
-        members=service.members_of(current_organisation().id),
-        form=PlainForm(),
-        password_form=PasswordForm(),
-    )
-
-
-@bp.post("/members/<int:user_id>/<any(deactivate, reactivate, 'end-sessions'):action>")
-def member_action(user_id: int, action: str):
-    member = _member_for_admin(user_id)
-    if PlainForm().validate_on_submit():
-        if action == "deactivate":
-            if member.id == current_staff_user().id:
-                raise service.StaffError(_("You cannot deactivate yourself."))
-            service.deactivate(member)
-            flash(_("%(email)s can no longer log in; their sessions and tokens have ended.",
-                    email=member.email))  # fmt: skip
-        elif action == "reactivate":
-            service.reactivate(member)
-            flash(_("%(email)s may log in again.", email=member.email))
-        else:
-            service.end_all_access(member)
-            flash(_("Every session and token of %(email)s has ended.", email=member.email))
-        db.session.commit()
-    return _see_other("staff.members")
-
-
-@bp.post("/members/<int:user_id>/password")
-def member_password(user_id: int):
-    member = _member_for_admin(user_id)
-    form = PasswordForm()
-    if form.validate_on_submit():
-        service.set_password(member, form.password.data)
-        db.session.commit()
-        flash(_("The password of %(email)s was changed; their sessions and tokens have ended.",
-                email=member.email))  # fmt: skip
-        return _see_other(
-            "staff.login" if member.id == current_staff_user().id else "staff.members"
-        )
-    return render_template(
-        "staff/members.html",
-        members=service.members_of(current_organisation().id),
-        form=PlainForm(),
-        password_form=form,
-        password_for=member.id,
-    ), 422
-
-
 # --- dashboard and petitions ---------------------------------------------------------
 
 
 @bp.get("/")
 def dashboard():
     summaries = stats.petition_summaries(current_organisation().id)
+    sponsored = stats.sponsored_summaries(current_organisation().id)
     if wants_json():
         return jsonify([summary.as_json() for summary in summaries])
-    return render_template("staff/dashboard.html", summaries=summaries)
+    return render_template("staff/dashboard.html", summaries=summaries, sponsored=sponsored)
 
 
 def _country_name(code: str) -> str:
@@ -214,6 +155,8 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             status_form=status_form,
             base_url=current_app.config["PUBLIC_BASE_URL"],
             **news,
+            # A co-sponsor's staff read the counts and batches; only the owner's change them.
+            owner=owns(petition),
         ),
         code,
     )
@@ -221,7 +164,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
 
 @bp.get("/petitions/<slug>")
 def petition(slug: str):
-    found = petition_for_staff(slug)
+    found = petition_for_reader(slug)
     if wants_json():
         return jsonify(stats.petition_summary(found).as_json())
     return _render_petition(found)
@@ -301,6 +244,8 @@ def recipient_new(slug: str):
     petition = petition_for_staff(slug)
     _require_admin()
     form = RecipientForm()
+    if request.method == "GET":
+        form.language.data = petition.language  # officials most often read the petition's
     if form.validate_on_submit():
         manage.add_recipient(petition, form.to_input())
         db.session.commit()
@@ -447,6 +392,7 @@ def _render_batch_page(found, form: DeliveryForm | None = None, delivered_by: st
     return render_template(
         "staff/batch.html",
         batch=found,
+        owner=owns(found.petition),
         in_progress=found.status in batches.IN_PROGRESS,
         delivered_by=delivered_by,
         **loop.batch_page_context(found, form),
@@ -455,7 +401,7 @@ def _render_batch_page(found, form: DeliveryForm | None = None, delivered_by: st
 
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
-    found = batch_for_staff(batch_id)
+    found = batch_for_reader(batch_id)
     if wants_json():
         return jsonify(batches.batch_progress(found))
     return _render_batch_page(found, delivered_by=batches.batch_delivered_by(found))
@@ -520,4 +466,7 @@ def token_revoke(token_id: int):
 
 
 # Routes for updates and delivering by email live in their own module, on this blueprint.
+# The pages for the organisation, its staff and coalitions, and a petition's case, languages
+# and co-sponsors: on this blueprint, behind the same authentication.
+from . import hub_views  # noqa: E402, F401
 from . import updates as loop  # noqa: E402

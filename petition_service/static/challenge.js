@@ -19,13 +19,18 @@
   }
 
   function solveInWorker(challenge) {
+    var task = { salt: challenge.salt, challenge: challenge.challenge,
+                 max: challenge.maxnumber || challenge.maxNumber };
     return new Promise(function (resolve, reject) {
       var worker;
       try { worker = new Worker(form.getAttribute("data-challenge-worker")); } catch (e) { reject(e); return; }
       worker.onmessage = function (event) { worker.terminate(); resolve(event.data); };
       worker.onerror = function (e) { worker.terminate(); reject(e); };
-      worker.postMessage({ salt: challenge.salt, challenge: challenge.challenge,
-                           max: challenge.maxnumber || challenge.maxNumber });
+      worker.postMessage(task);
+    }).catch(function (error) {
+      // No worker here (a sandboxed iframe): the same search on the page, in slices.
+      if (!window.petitionProofOfWork) { throw error; }
+      return window.petitionProofOfWork(task);
     });
   }
 
@@ -59,6 +64,13 @@
   }
 
   start();
+  // For scripts that send the form themselves (embed-sandboxed.js): the solution, once ready.
+  form.petitionChallenge = {
+    ready: function () {
+      if (stale()) { start(); }
+      return current.promise;
+    }
+  };
   var waiting = false;
   form.addEventListener("submit", function (event) {
     // The browser has checked the fields already; only the proof of work may be missing.

@@ -1,5 +1,6 @@
-"""No staff route may show or change another organisation's petitions, recipients, batches
-or tokens. The routes are taken from the URL map, so a route added later is tested too."""
+"""No staff route may show or change another organisation's petitions, recipients, batches,
+tokens, staff members or coalition memberships. The routes are taken from the URL map, so a
+route added later is tested too."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from petition_service.extensions import db
 from petition_service.models import (
     ApiToken,
     Batch,
+    CoalitionMembership,
+    Organisation,
     OutboxMessage,
     Petition,
+    PetitionSponsor,
+    PetitionText,
     PetitionUpdate,
     Recipient,
     Signature,
@@ -21,6 +26,8 @@ from petition_service.updates.service import UpdateInput, publish_update
 from tests.factories import (
     make_api_token,
     make_batch,
+    make_membership,
+    make_organisation,
     make_petition,
     make_signature,
     make_staff_user,
@@ -35,18 +42,26 @@ ROUTES_WITHOUT_ARGUMENTS = {
     "staff.petition_new",
     "staff.tokens",
     "staff.members",
+    "staff.organisation_settings",
+    "staff.coalition",
 }
 
 
 def _foreign_objects(app) -> dict[str, object]:
-    """A petition (with a recipient, a signature and a batch) and a token of another org."""
+    """A petition (with a recipient, a signature, a batch and a translation), a token and a
+    staff member of another organisation, which is a coalition with a member of its own."""
     with app.app_context():
-        petition = make_petition(title="Someone else's petition")
+        petition = make_petition(title="Someone else's petition", language="en")
+        petition.translations.append(
+            PetitionText(language="vi", title="Kiến nghị", letter_body="Thư.")
+        )
         make_signature(petition)
         batch = make_batch(petition)
         update = publish_update(petition, UpdateInput(subject="News", body="Their news."))
         other_user = make_staff_user(petition.organisation)
         make_api_token(other_user)
+        partner = make_organisation()
+        make_membership(petition.organisation, partner)
         db.session.commit()
         return {
             "slug": petition.slug,
@@ -56,6 +71,10 @@ def _foreign_objects(app) -> dict[str, object]:
             "user_id": other_user.id,
             "action": "deactivate",
             "update_id": update.id,
+            # Organisations the member's own has no membership with, either way round.
+            "member_id": partner.id,
+            "coalition_id": petition.organisation.id,
+            "lang": "vi",
         }
 
 
@@ -76,6 +95,12 @@ def _snapshot(app):
             [(u.is_active, u.session_version) for u in db.session.scalars(select(StaffUser))],
             [(u.subject, u.mail_requested_at) for u in db.session.scalars(select(PetitionUpdate))],
             db.session.scalars(select(OutboxMessage.id)).all(),
+            [(u.role, u.is_active) for u in db.session.scalars(select(StaffUser))],
+            [(o.name, o.is_public) for o in db.session.scalars(select(Organisation))],
+            [(m.status,) for m in db.session.scalars(select(CoalitionMembership))],
+            [(t.language, t.title) for t in db.session.scalars(select(PetitionText))],
+            [(s.petition_id,) for s in db.session.scalars(select(PetitionSponsor))],
+            [(p.person_name, p.case_status) for p in db.session.scalars(select(Petition))],
         ]
 
 
@@ -110,6 +135,12 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "body": "Mail their signers",
         "send": "1",
         "send_update": "1",
+        "role": "staff",
+        "active": "0",
+        "person_name": "Someone",
+        "case_status": "released",
+        "letter_body": "Changed",
+        "sponsors": "1",
     }
     checked = []
     for rule in _staff_rules(app):
@@ -140,6 +171,14 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "staff.update_create",
         "staff.update_send",
         "staff.batch_send",
+        "staff.member_role",
+        "staff.coalition_remove",
+        "staff.coalition_accept",
+        "staff.coalition_leave",
+        "staff.petition_case",
+        "staff.petition_texts",
+        "staff.petition_texts_delete",
+        "staff.petition_sponsors",
     }
     assert _snapshot(app) == before
 
