@@ -122,6 +122,7 @@ def unfreeze(instance: Path) -> None:
     with sqlite3.connect(instance / "petitions.db") as connection:
         connection.execute("UPDATE signatures SET batch_id = NULL")
         connection.execute("DELETE FROM batch_documents")
+        connection.execute("DELETE FROM batch_mails")  # the demo's own batch was mailed
         connection.execute("DELETE FROM batches")
 
 

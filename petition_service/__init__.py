@@ -55,24 +55,35 @@ def create_app(
         "CLIENT_HASH_KEY",
         hashlib.sha256(b"client-address:" + app.config["SECRET_KEY"].encode()).digest(),
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from .jsonsafe import SafeJSONProvider
+
+    provider = SafeJSONProvider(app)
+    provider.sort_keys = False
+    provider.ensure_ascii = False
+    app.json = provider
 
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
-        # Trust X-Forwarded-* only from the proxies we were told stand in front of us.
-        # (Flask's documented way to wrap the WSGI app; mypy sees a method replaced.)
+        # Trust X-Forwarded-* only from the proxies we were told stand in front of us, and of
+        # those only the headers they are said to overwrite: a proxy that passes a client's
+        # X-Forwarded-Host through would let it choose the host of the embed page's links.
+        trusted = app.config["TRUSTED_PROXY_HEADERS"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+            app.wsgi_app,
+            x_for=hops if "for" in trusted else 0,
+            x_proto=hops if "proto" in trusted else 0,
+            x_host=hops if "host" in trusted else 0,
         )
 
     _init_extensions(app)
     _register_blueprints(app)
 
     from . import errors, i18n, jobs, security
+    from .petitions import cases as petition_cases
     from .petitions import service as petitions_service
 
     petitions_service.init_app(app)
+    petition_cases.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -91,7 +102,9 @@ def create_app(
 
 def _register_tasks() -> None:
     # Importing a task module registers its jobs and periodic sweeps with the queue.
+    from .letters import delivery as _delivery  # noqa: F401  (its after-sent hook)
     from .mail import tasks as _mail_tasks  # noqa: F401
+    from .updates import tasks as _update_tasks  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -110,22 +123,36 @@ def _register_blueprints(app: Flask) -> None:
     from flask_cors import CORS
 
     from . import health
+    from .api import hubs as _api_hubs  # noqa: F401  (its routes join the API blueprint)
     from .api.views import bp as api_bp
     from .embed.views import bp as embed_bp
     from .extensions import csrf
     from .mail.views import bp as mail_bp
+    from .organisations.views import bp as organisations_bp
     from .petitions.views import bp as petitions_bp
+    from .receipts.views import bp as receipts_bp
+    from .sharing.views import bp as sharing_bp
     from .signatures.views import bp as signatures_bp
     from .staff.views import bp as staff_bp
+    from .updates.views import bp as updates_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(sharing_bp)
     # The public form works without cookies (a third-party iframe gets none): its
     # signed form token stands in for the session CSRF token.
     csrf.exempt(signatures_bp)
     app.register_blueprint(signatures_bp)
     app.register_blueprint(embed_bp)
     app.register_blueprint(mail_bp)
+    # Receipts and unsubscribing work without cookies: a receipt check is anonymous and
+    # changes nothing; an unsubscribe POST comes from a mail client (RFC 8058), and the
+    # random token in its URL is the proof.
+    csrf.exempt(receipts_bp)
+    app.register_blueprint(receipts_bp)
+    csrf.exempt(updates_bp)
+    app.register_blueprint(updates_bp)
     # The API authenticates by token or not at all; session CSRF does not apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -42,6 +42,7 @@ def _fail(message: str) -> NoReturn:
 def demo_load(signatures: int) -> None:
     """Create the demo organisation, petitions and staff login (idempotent)."""
     from .demo.loader import load_demo
+    from .receipts.codes import format_receipt_code
 
     instance_path = Path(current_app.instance_path)
     if signatures:
@@ -57,10 +58,19 @@ def demo_load(signatures: int) -> None:
     if result.signatures_added:
         click.echo(f"Added {result.signatures_added} confirmed signatures to {slug}.")
     click.echo(f"Demo petition:  {base}/p/{slug}")
+    click.echo(f"Coalition page: {base}/o/stopthecrackdownvn")
     click.echo(
         f'Embed snippet:  <div data-petition="{slug}"></div>'
         f'<script src="{base}/embed.js" async></script>'
     )
+    if result.loop is not None:
+        click.echo(f"Delivered:      {result.loop.receipt_url}  (its public receipt)")
+        click.echo(
+            f"  a signer's receipt code: {format_receipt_code(result.loop.receipt_code)}"
+            f" ({result.loop.signer_name})"
+        )
+        if not current_app.config.get("MAIL_SERVER"):
+            click.echo(f"Mail sent:      {Path(current_app.instance_path) / 'outbox'}/*.eml")
     click.echo(f"Staff login:    {base}/staff/login")
     click.echo(f"  email:    {result.staff_email}")
     click.echo(f"  password: {result.staff_password}")
@@ -92,16 +102,53 @@ def staff_create(email: str, org_slug: str, role: str) -> None:
     from .staff.models import StaffRole
     from .staff.service import StaffError, create_staff_user
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _password_from_stdin()
     try:
         user = create_staff_user(email, org_slug, password, StaffRole(role))
     except StaffError as exc:
         _fail(str(exc))
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} in {org_slug}.")
+    click.echo(user.email)
+
+
+def _password_from_stdin() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@staff_cli.command("set-password")
+@click.argument("email")
+def staff_set_password(email: str) -> None:
+    """Give a staff member a new password (from a prompt or stdin); ends every session and
+    API token they have."""
+    from .staff.service import StaffError, get_staff_user, set_password
+
+    password = _password_from_stdin()
+    try:
+        user = get_staff_user(email)
+        revoked = set_password(user, password)
+    except StaffError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"New password for {user.email}; every session ended, {revoked} tokens revoked.")
+    click.echo(user.email)
+
+
+@staff_cli.command("deactivate")
+@click.argument("email")
+def staff_deactivate(email: str) -> None:
+    """Stop a staff member from logging in; ends every session and API token they have."""
+    from .staff.service import StaffError, deactivate, get_staff_user
+
+    try:
+        user = get_staff_user(email)
+        revoked = deactivate(user)
+    except StaffError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}; every session ended, {revoked} tokens revoked.")
     click.echo(user.email)
 
 
@@ -234,6 +281,35 @@ def batch_export(batch_id: int, out_dir: Path) -> None:
         _fail(str(exc))
     for path in written:
         click.echo(str(path))
+
+
+@batch_cli.command("send")
+@click.argument("batch_id", type=int)
+def batch_send(batch_id: int) -> None:
+    """Mail each recipient with an email address their PDF and the manifest; prints how
+    many mails went out. Run again, it sends nothing twice (a failed mail is retried)."""
+    from .letters.delivery import DeliveryError, queue_batch_mail, send_queued_now
+    from .letters.models import Batch
+
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        _fail(f"no batch {batch_id}")
+    try:
+        report = queue_batch_mail(batch)
+    except DeliveryError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    for line in report.lines:
+        click.echo(f"Batch {batch_id}: {line}", err=True)
+    # Sent here, at once: the queue's consumer may not run in this process. Whatever fails
+    # stays in the outbox, and its retries go on in the background.
+    sent, problems = send_queued_now(report.queued)
+    for problem in problems:
+        click.echo(f"Not sent: {problem}", err=True)
+    click.echo(f"{sent} mail{'' if sent == 1 else 's'} sent for batch {batch_id}.")
+    click.echo(sent)
+    if problems:
+        sys.exit(1)
 
 
 @batch_cli.command("verify")

@@ -7,7 +7,7 @@ keeps its counters here instead (a file of its own beside the database, so a bur
 counting never waits for a signature being written): each hit is one atomic UPSERT, exact
 across all processes. With REDIS_URL the counters live in Redis and this is not used.
 
-`hit_all` and `refund_all` serve the sign limits, which count three windows per signature:
+`hit_all` and `refund_all` serve the sign limits, which count several windows per signature:
 one statement (SQLite) or one script call (Redis) instead of one round trip per window.
 """
 

@@ -10,9 +10,13 @@ from petition_service.models import (
     Batch,
     BatchMode,
     BatchStatus,
+    CoalitionMembership,
+    MembershipStatus,
     Organisation,
     Petition,
+    PetitionSponsor,
     PetitionStatus,
+    PetitionText,
     Recipient,
     Signature,
     SignatureStatus,
@@ -32,6 +36,18 @@ def make_organisation(**fields: Any) -> Organisation:
     db.session.add(organisation)
     db.session.flush()
     return organisation
+
+
+def make_membership(
+    coalition: Organisation,
+    member: Organisation,
+    status: MembershipStatus = MembershipStatus.ACTIVE,
+) -> CoalitionMembership:
+    """`member` in `coalition`, accepted unless another status is given."""
+    membership = CoalitionMembership(coalition_id=coalition.id, member_id=member.id, status=status)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
 
 
 def make_petition(recipients: list[dict[str, Any]] | None = None, **fields: Any) -> Petition:
@@ -63,6 +79,33 @@ def make_petition(recipients: list[dict[str, Any]] | None = None, **fields: Any)
     db.session.add(petition)
     db.session.flush()
     return petition
+
+
+def make_translation(petition: Petition, language: str = "vi", **fields: Any) -> PetitionText:
+    """The petition's texts in another language (Vietnamese unless told)."""
+    text = PetitionText(
+        **{
+            "language": language,
+            "title": f"{petition.title} ({language})",
+            "summary": f"Tóm tắt ({language})",
+            "story": "Câu chuyện.",
+            "letter_body": "Xin hãy hành động.",
+            "letter_closing": "Trân trọng,",
+            **fields,
+        }
+    )
+    petition.translations.append(text)
+    db.session.flush()
+    return text
+
+
+def make_sponsor(petition: Petition, organisation: Organisation) -> PetitionSponsor:
+    sponsorship = PetitionSponsor(
+        organisation_id=organisation.id, position=len(petition.sponsorships)
+    )
+    petition.sponsorships.append(sponsorship)
+    db.session.flush()
+    return sponsorship
 
 
 def make_signature(petition: Petition, **fields: Any) -> Signature:

@@ -15,6 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 class RecipientOut(BaseModel):
     name: str
     title: str
+    language: str = Field(description="The language this official's letter is printed in.")
+
+
+class CaseOut(BaseModel):
+    name: str
+    status: (
+        Literal["detained", "on_trial", "sentenced", "house_arrest", "missing", "released"] | None
+    )
+    photo_url: str | None
+    detained_on: str | None = Field(description="YYYY-MM-DD")
+    trial_on: str | None
+    sentenced_on: str | None
+    released_on: str | None
 
 
 class PetitionSummary(BaseModel):
@@ -35,6 +48,11 @@ class PetitionDetail(PetitionSummary):
         description="Send it back with a signature; good for hours, refused if used at once. "
         "Null when the petition does not accept signatures."
     )
+    sponsors: list[str] = Field(description="The organisations behind it, the owner first.")
+    language: str = Field(description="The language of the texts given here (`?lang=`).")
+    languages: list[str] = Field(description="Every language the petition is written in.")
+    url: str = Field(description="The petition page.")
+    person: CaseOut | None = Field(description="The person the petition is about, if any.")
 
 
 class PetitionCount(BaseModel):
@@ -53,6 +71,27 @@ class SignatureIn(BaseModel):
     updates: bool = False
     form_token: str
     website: str = Field("", description="Honeypot: must stay empty.")
+    altcha: str | None = Field(
+        None,
+        max_length=2000,
+        description="A solved proof of work from GET /petitions/{slug}/challenge, as the base64 "
+        "JSON of algorithm, challenge, number, salt and signature (ALTCHA v1). Needed when a "
+        "challenge is due: SIGN_CHALLENGE=always, or in surge mode while the petition or the "
+        "signer's network signs unusually fast (then a signature without it gets 422 with "
+        "errors.altcha). Each solution signs once.",
+    )
+
+
+class ChallengeOut(BaseModel):
+    """An ALTCHA v1 challenge: find `number` (0..maxNumber) with
+    SHA-256(salt + number) = challenge."""
+
+    algorithm: Literal["SHA-256"]
+    challenge: str
+    maxNumber: int  # noqa: N815  (ALTCHA's own spelling)
+    maxnumber: int
+    salt: str
+    signature: str
 
 
 class Accepted(BaseModel):
@@ -72,3 +111,25 @@ class ErrorBody(BaseModel):
 
 class Error(BaseModel):
     error: ErrorBody
+
+
+class OrganisationPetition(BaseModel):
+    slug: str
+    title: str
+    status: Literal["open", "closed", "victory"]
+    signature_count: int
+    person: str | None
+    owner: str = Field(description="The name of the organisation that runs it.")
+
+
+class OrganisationDetail(BaseModel):
+    slug: str
+    name: str
+    description: str
+    website: str | None
+    members: list[str] = Field(description="Slugs of the member organisations (a coalition).")
+    coalitions: list[str] = Field(description="Slugs of the coalitions it is a member of.")
+    petitions: list[OrganisationPetition] = Field(
+        description="Its public petitions, those it co-sponsors and, for a coalition, its "
+        "members': open first."
+    )

@@ -11,14 +11,16 @@ from ..i18n import current_language
 from ..mail import outbox
 from ..petitions import service as petitions
 from ..petitions.models import Petition
-from ..signatures import service as signatures
-from ..signatures.clients import client_hash
-from ..signatures.limits import count_sign_attempt
-from ..signatures.tokens import check_form_token, issue_form_token, token_problem_message
-from ..signatures.validation import validate_signature
+from ..petitions.texts import texts_for
+from ..signatures import challenge
+from ..signatures.clients import client_hash, client_hashes
+from ..signatures.submit import submit_signature
+from ..signatures.tokens import issue_form_token
+from .documents import hub_fields
 from .openapi import spec
 from .schemas import (
     Accepted,
+    ChallengeOut,
     Error,
     PetitionCount,
     PetitionDetail,
@@ -37,7 +39,9 @@ _errors = {f"HTTP_{code}": Error for code in (400, 404, 410, 413, 415, 429)}
 
 
 def _summary(petition: Petition) -> dict[str, Any]:
-    return {"slug": petition.slug, "title": petition.title, "status": petition.status.value}
+    # The title in the language asked for (`?lang=`), where the petition has it.
+    title = texts_for(petition, current_language()).title
+    return {"slug": petition.slug, "title": title, "status": petition.status.value}
 
 
 @bp.get("/petitions")
@@ -64,8 +68,11 @@ def get_petition(slug: str):
         **_summary(petition),
         "signature_count": petitions.signature_count(petition.id),
         "goal": petition.goal,
-        "recipients": [{"name": r.name, "title": r.title} for r in petition.recipients],
+        "recipients": [
+            {"name": r.name, "title": r.title, "language": r.language} for r in petition.recipients
+        ],
         "form_token": issue_form_token(petition.id) if accepting else None,
+        **hub_fields(petition),
     }
 
 
@@ -82,6 +89,26 @@ def get_count(slug: str):
     return response
 
 
+@bp.get("/petitions/<slug>/challenge")
+@read_limit
+@spec.validate(resp=Response(HTTP_200=ChallengeOut, HTTP_404=Error, HTTP_429=Error),
+               skip_validation=True, tags=["signatures"])  # fmt: skip
+def get_challenge(slug: str):
+    """A proof-of-work challenge (ALTCHA) for signing this petition.
+
+    Solve it (find `number` up to `maxNumber` with SHA-256(salt + number) = challenge) and
+    send the base64 JSON of `algorithm`, `challenge`, `number`, `salt` and `signature` as
+    `altcha` with the signature. It is needed when `SIGN_CHALLENGE` is `always`, or in `surge`
+    mode while the petition or the signer's network signs unusually fast: a signature without
+    it is then refused with `422` and `errors.altcha`. Each solution signs once; it expires
+    after SIGN_CHALLENGE_TTL_SECONDS.
+    """
+    petition = petitions.petition_ref(slug)
+    response = current_app.json.response(challenge.create_challenge(petition.id))
+    response.cache_control.no_store = True
+    return response
+
+
 @bp.post("/petitions/<slug>/signatures")
 @spec.validate(
     json=SignatureIn,
@@ -90,40 +117,19 @@ def get_count(slug: str):
     tags=["signatures"],
 )
 def sign(slug: str):
-    """Sign a petition. The signer confirms by email; a repeat is answered like a new one."""
+    """Sign a petition. The signer confirms by email; a repeat is answered like a new one.
+
+    When a challenge is due (see `GET …/challenge`), `altcha` must carry a solved one."""
     petition = petitions.petition_ref(slug)
-    if not petition.is_accepting_signatures():
-        return {"error": {"code": 410, "name": "Gone", "message": petition.update_message
-                          or "This petition no longer accepts signatures."}}, 410  # fmt: skip
     if not request.is_json:
         raise UnsupportedMediaType("Send the signature as application/json.")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object in UTF-8.")
-
-    accepted = {"status": "pending_confirmation"}
-    if data.get("website"):
-        count_sign_attempt(slug)
-        return accepted, 202  # the honeypot: dropped, answered (and counted) like a success
-
-    result = validate_signature(data)
-    errors = {field: [str(message) for message in messages]
-              for field, messages in result.errors.items()}  # fmt: skip
-    token_problem = check_form_token(data.get("form_token"), petition.id)
-    if token_problem:
-        errors["form_token"] = [token_problem_message(token_problem)]
-    if errors or result.value is None:
-        body: dict[str, Any] = {"errors": errors}
-        if token_problem:
-            body["form_token"] = issue_form_token(petition.id)
-        return body, 422
-
-    count_sign_attempt(slug)
-    signatures.sign_petition(petition, result.value, client_hash=client_hash(),
-                             language=current_language())  # fmt: skip
+    submit_signature(petition, data, client=client_hashes(), language=current_language())
     db.session.commit()
     outbox.kick()
-    return accepted, 202
+    return {"status": "pending_confirmation"}, 202
 
 
 @bp.get("/openapi.json")

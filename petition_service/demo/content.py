@@ -3,6 +3,10 @@ Trần Thị Nga, a Vietnamese human rights defender (released in 2020)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from ..petitions.models import CaseStatus
+
 ORGANISATION = {
     "slug": "demo",
     "name": "Coalition for Prisoners of Conscience in Viet Nam (demo)",
@@ -21,6 +25,8 @@ PRESIDENT = {
     "title": "State President of the Socialist Republic of Viet Nam",
     "salutation": "Your Excellency,",
     "postal_address": "Office of the State President\nHà Nội\nViệt Nam",
+    # Example addresses only (RFC 2606): the demo's deliveries go to instance/outbox/.
+    "email": "office.president@example.org",
 }
 
 PRISON_DIRECTOR = {
@@ -28,6 +34,7 @@ PRISON_DIRECTOR = {
     "title": "Prison Director",
     "salutation": "Dear Director,",
     "postal_address": "Office of the Prison Director\nViệt Nam",
+    "email": "prison.director@example.org",
 }
 
 OPEN_PETITION = {
@@ -67,6 +74,12 @@ medical care she needs.""",
     "letter_closing": "Yours sincerely,",
     "goal": 10000,
     "recipients": [PRESIDENT, PRISON_DIRECTOR],
+    "case": {
+        "person_name": "Trần Thị Nga",
+        "case_status": CaseStatus.SENTENCED,
+        "detained_on": date(2017, 1, 21),
+        "sentenced_on": date(2017, 7, 25),
+    },
 }
 
 VICTORY_PETITION = {
@@ -87,6 +100,7 @@ contact with her children and her lawyer.""",
         "for the many prisoners of conscience still held in Viet Nam."
     ),
     "recipients": [PRESIDENT],
+    "case": {"person_name": "Trần Thị Nga", "case_status": CaseStatus.RELEASED},
 }
 
 DRAFT_PETITION = {

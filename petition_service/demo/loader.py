@@ -22,6 +22,10 @@ from ..staff.models import StaffRole, StaffUser
 from ..staff.service import hash_password
 from ..types import utcnow
 from . import content
+from .coalition import ensure_coalition
+from .loop import LoopResult, load_demo_loop
+from .rows import ensure_membership, ensure_organisation
+from .vietnamese import ensure_vietnamese
 
 INSERT_CHUNK = 5000
 
@@ -33,6 +37,7 @@ class DemoResult:
     staff_email: str
     staff_password: str
     signatures_added: int
+    loop: LoopResult | None = None
 
 
 def load_demo(
@@ -45,15 +50,15 @@ def load_demo(
     Running it again changes nothing but the added signatures: rows that exist are left as
     they are, so staff edits to the demo survive a restart of `make run`.
     """
-    organisation = _ensure_organisation(content.ORGANISATION)
+    organisation = ensure_organisation(content.ORGANISATION)
     for member in content.MEMBER_GROUPS:
-        _ensure_organisation({**member, "parent": organisation})
+        ensure_membership(organisation, ensure_organisation(member))
 
     now = utcnow()
     open_petition = _ensure_petition(
         organisation, content.OPEN_PETITION, PetitionStatus.OPEN, opens_at=now - timedelta(days=60)
     )
-    _ensure_petition(
+    victory_petition = _ensure_petition(
         organisation,
         content.VICTORY_PETITION,
         PetitionStatus.VICTORY,
@@ -61,6 +66,8 @@ def load_demo(
         closes_at=now - timedelta(days=300),
     )
     _ensure_petition(organisation, content.DRAFT_PETITION, PetitionStatus.DRAFT)
+    ensure_vietnamese(open_petition)
+    ensure_coalition()
 
     password = _demo_staff_password(instance_path)
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == content.STAFF_EMAIL))
@@ -76,22 +83,10 @@ def load_demo(
         )
     db.session.flush()
 
+    # The loop closed once: a victory update mailed, a small batch delivered (demo/loop.py).
+    loop = load_demo_loop(open_petition, victory_petition)
     added = add_synthetic_signatures(open_petition, signatures, progress) if signatures else 0
-    return DemoResult(organisation, open_petition, content.STAFF_EMAIL, password, added)
-
-
-def _ensure_organisation(spec: dict[str, Any]) -> Organisation:
-    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == spec["slug"]))
-    if organisation is None:
-        organisation = Organisation(
-            slug=spec["slug"],
-            name=spec["name"],
-            website=spec.get("website"),
-            parent=spec.get("parent"),
-        )
-        db.session.add(organisation)
-        db.session.flush()
-    return organisation
+    return DemoResult(organisation, open_petition, content.STAFF_EMAIL, password, added, loop)
 
 
 def _ensure_petition(
@@ -113,6 +108,7 @@ def _ensure_petition(
         update_message=spec.get("update_message", ""),
         goal=spec["goal"],
         allowed_origins=[],
+        **spec.get("case", {}),
         **dates,
     )
     petition.recipients = [

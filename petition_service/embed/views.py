@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, g, render_template, send_from_director
 
 from ..petitions import service as petitions
 from ..signatures.form import form_context
+from ..updates.service import petition_updates
 
 bp = Blueprint("embed", __name__)
 
@@ -12,12 +13,17 @@ bp = Blueprint("embed", __name__)
 def form(slug: str):
     petition = petitions.get_public_petition(slug)
     g.petition = petition
+    # The latest news only: the embed is a small box on someone else's page.
+    news = petition_updates(petition.id, limit=1)
     if not petition.is_accepting_signatures():
-        return render_template("signatures/closed.html", petition=petition, embedded=True)
+        return render_template(
+            "signatures/closed.html", petition=petition, embedded=True, updates=news
+        )
     return render_template(
         "embed/form.html",
         **form_context(petition, embedded=True),
         signature_count=petitions.signature_count(petition.id),
+        updates=news,
     )
 
 

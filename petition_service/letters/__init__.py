@@ -4,6 +4,8 @@
     batches.py    the service: freeze_batch, render_batch, queue_batch_render, batch_manifest
     storage.py    instance/batches/<id>/ files, written atomically
     verify.py     offline check of an exported batch folder
+    delivery.py   mailing each recipient their PDF and the manifest; the email ledger
+    attest.py     the manifest's detached signature
     context.py    plain data handed to the renderer
     render.py     the only WeasyPrint import: lays out assets/letter.html once per recipient
     assemble.py   the loop over signers: one PDF per recipient, every signer streamed once

@@ -373,12 +373,13 @@ class BatchRenderer:
             w.obj(
                 d.info,
                 b"<</Title %s/Author %s/Subject %s/Producer(petition-service letters)"
-                b"/CreationDate(%s)>>"
+                b"/CreationDate(%s)%s>>"
                 % (
                     pdf_string(title),
                     pdf_string(self.ctx.organisation),
                     pdf_string(f"{self.ctx.batch_id} ({self.mode})"),
                     created_at,
+                    _batch_facts(self.total),
                 ),
             )
             # A stable document id (PDF trailer /ID), not a security feature.
@@ -400,6 +401,12 @@ def _region(painter: Painter, name: str, place: str, country: str) -> Region:
     if (name and max(name) >= "\u2e80") or (place and max(place) >= "\u2e80"):
         return painter.region(name + place, country)
     return DEFAULT_REGION
+
+
+def _batch_facts(total: int) -> bytes:
+    """Info entries `batch verify` reads back (letters/verify.py): the number of signers the
+    document was written for. The batch id is the /Subject's first word."""
+    return b"/SignatureCount %d" % total
 
 
 def render_batch_pdfs(

@@ -33,13 +33,18 @@ from sqlalchemy import ColumnElement, String, and_, delete, func, or_, select, t
 
 from .. import jobs
 from ..config import ConfigurationError
+from ..errors import ConflictError
 from ..extensions import db
 from ..petitions.models import Petition
+from ..receipts.codes import new_receipt_token
+from ..receipts.merkle import MerkleTree, leaf_hash
+from ..receipts.service import MERKLE_TREE_NAME, ensure_receipt_codes, receipt_url
 from ..signatures.countries import country_name
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffUser
 from ..text import paragraphs
 from ..types import affected_rows, utcnow
+from .attest import sign_detached
 from .context import LetterContext, LetterRecipient, Signer
 from .models import Batch, BatchDocument, BatchMode, BatchStatus
 from .storage import batch_storage
@@ -55,13 +60,15 @@ STREAM_CHUNK = 2000
 #: Progress is written to the database at most this often (in signatures), not per row.
 PROGRESS_EVERY = 2000
 MANIFEST_NAME = "manifest.json"
+#: The detached CMS signature of manifest.json by the batch key (see attest.py).
+MANIFEST_SIGNATURE_NAME = MANIFEST_NAME + ".sig"
 DEMO_SIGNER_NAME = "petition-service demo"
 
 ProgressCallback = Callable[[int, int], None]
 
 
-class BatchError(Exception):
-    """A batch cannot be made or used as asked."""
+class BatchError(ConflictError):
+    """A batch cannot be made or used as asked (a 409 when it reaches errors.py)."""
 
 
 class NothingToBatch(BatchError):
@@ -70,6 +77,18 @@ class NothingToBatch(BatchError):
 
 # --------------------------------------------------------------------------------------
 # Freezing
+
+
+def canonical_signature_line(
+    signature_id: int, name: str, city: str, country: str, confirmed_on: str
+) -> str:
+    """One signature in the canonical list hashed into `signatures_sha256` (see README).
+
+    `id TAB name TAB city TAB country TAB confirmed-date LF`, the texts NFC-normalised with
+    any tab, CR or LF replaced by a space so a line can never be forged from inside a name.
+    """
+    fields = [str(signature_id), _canonical_text(name), _canonical_text(city), country]
+    return "\t".join([*fields, confirmed_on]) + "\n"
 
 
 _LINE_BREAKS_TO_SPACE = str.maketrans("\t\r\n", "   ")
@@ -105,27 +124,30 @@ def _signed_on_date(dialect_name: str) -> ColumnElement[Any] | None:
     return None
 
 
-def _signature_rows(connection: Any, batch_id: int, *, with_id: bool) -> Any:
-    """The batch's signatures in id order as plain tuples, streamed in chunks.
+def _signature_rows(
+    connection: Any, batch_id: int, *, with_id: bool, signature_id: int | None = None
+) -> Any:
+    """The batch's signatures still confirmed, in id order, as plain tuples, streamed.
 
-    `([id,] name, city, country, 'YYYY-MM-DD')`: Core rows of the needed columns only,
-    no ORM objects and no datetime conversion (see `_signed_on_date`). `yield_per` makes
-    PostgreSQL use a server-side cursor, so 100,000 rows never sit in memory.
+    `([id, receipt code,] name, city, country, 'YYYY-MM-DD')`: Core rows of the needed
+    columns only, no ORM objects and no datetime conversion (see `_signed_on_date`).
+    `yield_per` makes PostgreSQL use a server-side cursor, so 100,000 rows never sit in
+    memory. `signature_id` narrows it to that one signature of the batch.
     """
     table = Signature.__table__
     day = _signed_on_date(connection.dialect.name)
     columns = [table.c.name, table.c.city, table.c.country]
     if with_id:
-        columns.insert(0, table.c.id)
+        columns[:0] = [table.c.id, table.c.receipt_code]
     if day is None:  # another database: convert in Python, as the UTC column type does
         query = select(*columns, table.c.confirmed_at, table.c.created_at)
     else:
         query = select(*columns, day)
-    query = (
-        query.where(table.c.batch_id == batch_id)
-        .order_by(table.c.id)
-        .execution_options(yield_per=STREAM_CHUNK)
-    )
+    # Only what is still confirmed is printed: a signer may withdraw after the freeze.
+    query = query.where(table.c.batch_id == batch_id, table.c.status == SignatureStatus.CONFIRMED)
+    if signature_id is not None:
+        query = query.where(table.c.id == signature_id)
+    query = query.order_by(table.c.id).execution_options(yield_per=STREAM_CHUNK)
     result = connection.execute(query)
     if day is not None:
         return result
@@ -138,15 +160,53 @@ def _converted_rows(result: Any) -> Iterator[tuple]:
             yield (*fields, _signed_on(confirmed_at, created_at).date().isoformat())
 
 
+def batch_canonical_lines(
+    connection: Any, batch_id: int, *, signature_id: int | None = None
+) -> Iterator[tuple[int, str | None, str]]:
+    """`(signature id, receipt code, canonical line)` for every signature of the batch, in
+    the canonical order (ascending id), streamed.
+
+    The one place that says what a batch carries: `signatures_sha256` is the hash of these
+    lines, and the Merkle tree's leaves are these lines salted with the receipt codes
+    (receipts/merkle.py). `signature_id` gives that one signature's line alone.
+    """
+    canonical = _canonical_text
+    rows = _signature_rows(connection, batch_id, with_id=True, signature_id=signature_id)
+    with contextlib.closing(rows):
+        for row_id, code, name, city, country, signed_on in rows:
+            # canonical_signature_line, inlined: this loop runs once per signature.
+            yield (
+                row_id,
+                code,
+                f"{row_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n",
+            )
+
+
 def _snapshot(petition: Petition) -> dict[str, Any]:
-    """The letter and its recipients as plain data, frozen with the batch."""
+    """The letter and its recipients as plain data, frozen with the batch.
+
+    `sponsors` (the owner first), `texts` (the letter in each of the petition's languages)
+    and `recipient_languages` (one per recipient) are there for printing each recipient's
+    letter in their language on behalf of every sponsor."""
+    from ..organisations.service import sponsor_names
+    from ..petitions.texts import all_texts
+
     return {
         "petition": petition.slug,
         "title": petition.title,
         "organisation": petition.organisation.name,
+        "sponsors": sponsor_names(petition),
         "language": petition.language,
         "letter_paragraphs": paragraphs(petition.letter_body),
         "closing": petition.letter_closing,
+        "texts": {
+            language: {
+                "title": texts.title,
+                "letter_paragraphs": paragraphs(texts.letter_body),
+                "closing": texts.letter_closing,
+            }
+            for language, texts in all_texts(petition).items()
+        },
         "recipients": [
             {
                 "name": recipient.name,
@@ -156,6 +216,8 @@ def _snapshot(petition: Petition) -> dict[str, Any]:
             }
             for recipient in petition.recipients
         ],
+        # Beside `recipients` rather than in them: each recipient entry is a LetterRecipient.
+        "recipient_languages": [recipient.language for recipient in petition.recipients],
     }
 
 
@@ -179,6 +241,7 @@ def freeze_batch(
         snapshot=_snapshot(petition),
         created_by=created_by,
         created_at=utcnow(),
+        receipt_token=new_receipt_token(),
     )
     db.session.add(batch)
     db.session.flush()
@@ -201,30 +264,68 @@ def freeze_batch(
             f"no confirmed signatures of {petition.slug!r} are waiting for a batch"
         )
 
-    digest = hashlib.sha256()
-    count = 0
-    canonical = _canonical_text
-    rows = _signature_rows(db.session.connection(), batch.id, with_id=True)
-    with contextlib.closing(rows):
-        lines = []
-        for signature_id, name, city, country, signed_on in rows:
-            # One line of the canonical list (see README, "Canonical signature list"):
-            # `id TAB name TAB city TAB country TAB date LF`, texts NFC without tab/CR/LF.
-            lines.append(
-                f"{signature_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n"
-            )
-            if len(lines) == STREAM_CHUNK:
-                digest.update("".join(lines).encode("utf-8"))
-                count += len(lines)
-                lines.clear()
-        digest.update("".join(lines).encode("utf-8"))
-        count += len(lines)
-    batch.signature_count = count
-    batch.signatures_sha256 = digest.hexdigest()
-    batch.progress_total = count
+    ensure_receipt_codes(batch.id)
+    _describe_signatures(batch)
     batch.progress_done = 0
     db.session.flush()
     return batch
+
+
+def _describe_signatures(batch: Batch) -> None:
+    """Count the batch's signatures still confirmed, hash their canonical list into
+    `signatures_sha256` and build the Merkle tree of their receipts; at the freeze, and
+    again before a render when some were withdrawn since.
+
+    The root is known before anything is rendered, so the PDFs can print it; the tree is
+    stored whole, so each signer's proof is a few reads, even after their name is erased.
+    """
+    digest = hashlib.sha256()
+    leaves = bytearray()
+    count = 0
+    lines = []
+    for _signature_id, code, line in batch_canonical_lines(db.session.connection(), batch.id):
+        lines.append(line)
+        leaves += leaf_hash(code or "", line)
+        if len(lines) == STREAM_CHUNK:
+            digest.update("".join(lines).encode("utf-8"))
+            count += len(lines)
+            lines.clear()
+    digest.update("".join(lines).encode("utf-8"))
+    count += len(lines)
+    batch.signature_count = batch.progress_total = count
+    batch.signatures_sha256 = digest.hexdigest()
+    tree = MerkleTree(bytes(leaves))
+    batch.merkle_root = tree.root.hex()
+    batch_storage().put(batch.id, MERKLE_TREE_NAME, tree.to_bytes())
+
+
+class EverySignatureWithdrawn(BatchError):
+    """Every signature frozen into the batch was withdrawn before it was rendered."""
+
+
+def _leave_out_withdrawn(batch: Batch) -> None:
+    """Before a render: signatures withdrawn since the freeze are recorded on the batch and
+    left out, so the count, "on behalf of N", `signatures_sha256` and the Merkle root
+    describe what is printed. One indexed COUNT when nothing changed (the usual case)."""
+    withdrawn = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Signature)
+            .where(Signature.batch_id == batch.id, Signature.status != SignatureStatus.CONFIRMED)
+        )
+        or 0
+    )
+    if withdrawn == batch.withdrawn_after_freeze:
+        return
+    log.info("batch %s: %d signatures withdrawn since the freeze are left out", batch.id,
+             withdrawn)  # fmt: skip
+    batch.withdrawn_after_freeze = withdrawn
+    _describe_signatures(batch)
+    db.session.flush()
+    if batch.signature_count == 0:
+        raise EverySignatureWithdrawn(
+            f"every signature of batch {batch.id} was withdrawn after the freeze: nothing to print"
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -387,6 +488,13 @@ def render_batch(batch_id: int, progress: ProgressCallback | None = None) -> Bat
     claimed = _claim(batch_id)
     if claimed is None:
         return db.session.get(Batch, batch_id, populate_existing=True)  # type: ignore[return-value]
+    try:
+        _leave_out_withdrawn(claimed)
+    except EverySignatureWithdrawn as exc:
+        claimed.status, claimed.error = BatchStatus.FAILED, str(exc)
+        claimed.finished_at = utcnow()
+        db.session.commit()
+        raise
     plan = _plan(claimed)
     db.session.commit()  # no transaction stays open during the render
     try:
@@ -457,8 +565,12 @@ def _finish(batch_id: int, documents: list[BatchDocument]) -> Batch:
     db.session.expire(batch, ["documents"])
     batch.documents = documents
     db.session.flush()
-    manifest = json.dumps(batch_manifest(batch), ensure_ascii=False, indent=2) + "\n"
-    batch_storage().put(batch_id, MANIFEST_NAME, manifest.encode("utf-8"))
+    manifest = (json.dumps(batch_manifest(batch), ensure_ascii=False, indent=2) + "\n").encode()
+    key, cert = signing_files()
+    storage = batch_storage()
+    # The signature first: a manifest is never in storage without its signature beside it.
+    storage.put(batch_id, MANIFEST_SIGNATURE_NAME, sign_detached(manifest, key, cert))
+    storage.put(batch_id, MANIFEST_NAME, manifest)
     batch.status = BatchStatus.DONE
     batch.progress_done = batch.progress_total
     batch.finished_at = utcnow()
@@ -540,6 +652,10 @@ def batch_manifest(batch: Batch) -> dict[str, Any]:
         "created_at": _iso_utc(batch.created_at),
         "signature_count": batch.signature_count,
         "signatures_sha256": batch.signatures_sha256,
+        "withdrawn_after_freeze": batch.withdrawn_after_freeze,
+        # Where anyone can check these documents, and each signer their own signature.
+        "receipt_url": receipt_url(batch),
+        "merkle_root": batch.merkle_root,
         "recipients": [
             {
                 "name": document.recipient_name,
@@ -553,6 +669,15 @@ def batch_manifest(batch: Batch) -> dict[str, Any]:
     }
 
 
+def batch_file_names(batch: Batch) -> list[str]:
+    """Every file of a done batch: the PDFs, the manifest and the manifest's signature (which
+    batches rendered before manifests were signed do not have)."""
+    names = [*(document.file_name for document in batch.documents), MANIFEST_NAME]
+    if batch_storage().exists(batch.id, MANIFEST_SIGNATURE_NAME):
+        names.append(MANIFEST_SIGNATURE_NAME)
+    return names
+
+
 def export_batch(batch: Batch, out_dir: Path) -> list[Path]:
     """Copy the batch's PDFs and manifest, byte for byte as stored, into `out_dir`."""
     if batch.status is not BatchStatus.DONE:
@@ -560,7 +685,7 @@ def export_batch(batch: Batch, out_dir: Path) -> list[Path]:
     storage = batch_storage()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in [*(document.file_name for document in batch.documents), MANIFEST_NAME]:
+    for name in batch_file_names(batch):
         target = out_dir / name
         partial = out_dir / f".{name}.part"
         with storage.open(batch.id, name) as source, partial.open("wb") as sink:
@@ -588,7 +713,7 @@ def ensure_batch_zip(batch: Batch) -> Path:
     storage = batch_storage()
     if not storage.exists(batch.id, ZIP_NAME):
         stamp = batch.created_at.astimezone(UTC).timetuple()[:6]
-        names = [*(document.file_name for document in batch.documents), MANIFEST_NAME]
+        names = batch_file_names(batch)
         with storage.writer(batch.id, ZIP_NAME) as sink, zipfile.ZipFile(sink, "w") as archive:
             for name in names:
                 entry = zipfile.ZipInfo(name, date_time=stamp)

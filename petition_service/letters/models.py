@@ -13,6 +13,7 @@ from ..extensions import Model
 from ..types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
+    from ..mail.models import OutboxMessage
     from ..petitions.models import Petition
     from ..signatures.models import Signature
     from ..staff.models import StaffUser
@@ -44,6 +45,9 @@ class Batch(Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     signature_count: Mapped[int] = mapped_column(Integer, default=0)
     signatures_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Frozen into this batch but withdrawn by their signers before it was rendered: left out
+    # of the PDFs, of `signature_count` and of `signatures_sha256`, and counted here.
+    withdrawn_after_freeze: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -60,6 +64,11 @@ class Batch(Model):
     delivery_channel: Mapped[str] = mapped_column(String(50), default="")
     delivery_note: Mapped[str] = mapped_column(Text, default="")
     delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # Fixed at the freeze, before anything is rendered, so every page of every PDF can
+    # carry them: the public receipt page's unguessable token (not the batch id) and the
+    # root of the Merkle tree over the canonical lines (receipts/merkle.py).
+    receipt_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    merkle_root: Mapped[str] = mapped_column(String(64), default="")
 
     petition: Mapped[Petition] = relationship(back_populates="batches")
     signatures: Mapped[list[Signature]] = relationship(back_populates="batch")
@@ -86,3 +95,25 @@ class BatchDocument(Model):
     sha256: Mapped[str] = mapped_column(String(64), default="")
 
     batch: Mapped[Batch] = relationship(back_populates="documents")
+
+
+class BatchMail(Model):
+    """The delivery ledger's line for one recipient's mail: their PDF of the batch, sent by
+    email through the outbox. One per batch and file, so no recipient is mailed twice; the
+    outbox row says how the sending went (status, attempts, the server's answer)."""
+
+    __tablename__ = "batch_mails"
+    __table_args__ = (UniqueConstraint("batch_id", "file_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    to_address: Mapped[str] = mapped_column(String(320))
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    outbox: Mapped[OutboxMessage | None] = relationship()

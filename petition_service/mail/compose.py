@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
+from ..petitions.texts import texts_for
+from ..receipts.codes import format_receipt_code
 from ..signatures.models import Signature
-from .links import confirm_url, petition_url, signer_language, withdraw_url
+from .links import confirm_url, petition_url, public_url, signer_language, withdraw_url
 
 SUBJECT_MAX = 300  # the outbox column
 DISPLAY_NAME_MAX = 120
@@ -27,6 +29,9 @@ DISPLAY_NAME_MAX = 120
 class MailKind(enum.StrEnum):
     CONFIRM = "confirm"
     ALREADY_SIGNED = "already_signed"
+    # Composed when queued, by their own modules (updates/compose.py, letters/delivery.py).
+    UPDATE = "update"
+    BATCH_LETTER = "batch_letter"
 
 
 @dataclass(frozen=True)
@@ -74,27 +79,35 @@ def compose_signature_mail(
     petition = signature.petition
     organisation = petition.organisation
     language = signer_language(signature)
+    # The petition's own words in the signer's language, where the petition has them.
+    texts = texts_for(petition, language)
     unsubscribe = withdraw_url(signature)
     context = {
         "name": signature.name,
-        "petition_title": petition.title,
+        "petition_title": texts.title,
+        "petition_summary": texts.summary,
+        "petition_language": texts.language,
         "organisation_name": organisation.name,
         "petition_url": petition_url(petition.slug),
         "confirm_url": confirm_url(signature) if kind is MailKind.CONFIRM else None,
         "withdraw_url": unsubscribe,
         "ttl_hours": int(current_app.config.get("PENDING_SIGNATURE_TTL_HOURS", 72)),
         "language": language,
+        # The signer's private receipt code: with it they check, once the letters are
+        # delivered, that their signature is in them (receipts/).
+        "receipt_code": format_receipt_code(signature.receipt_code),
+        "receipt_lookup_url": public_url("receipts.lookup", lang=language),
     }
     with force_locale(language):
         if kind is MailKind.CONFIRM:
-            subject = gettext("Please confirm your signature: %(title)s", title=petition.title)
+            subject = gettext("Please confirm your signature: %(title)s", title=texts.title)
         else:
-            subject = gettext("You have already signed: %(title)s", title=petition.title)
+            subject = gettext("You have already signed: %(title)s", title=texts.title)
         body_text = render_template(f"emails/{kind.value}.txt", **context)
         body_html = render_template(f"emails/{kind.value}.html", **context)
 
     headers = {
-        "From": from_header(f"{petition.title} ({organisation.name})"),
+        "From": from_header(f"{texts.title} ({organisation.name})"),
         "Message-ID": message_id,
         # The time the mail was written, kept across retries like the Message-ID.
         "Date": formatdate(written_at.timestamp(), usegmt=True),

@@ -46,5 +46,10 @@ class OutboxMessage(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Files sent with the mail, by reference (e.g. a batch's PDF in batch storage), read
+    # when the mail is sent: the outbox never holds a copy of them.
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The mail server's answer to the message (e.g. "250 2.0.0 Ok: queued as 4F3A2").
+    smtp_response: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from flask import current_app
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
@@ -40,25 +40,27 @@ class SignatureLike(Protocol):
     def status(self) -> SignatureStatus: ...
 
 
-# Ten attempts on one address within an hour send at most this many mails: enough for a
-# signer who lost the first mail, useless for flooding someone else's inbox.
-DEFAULT_MAILS_PER_ADDRESS_PER_HOUR = 2
-
-
 def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | None:
     """Add the mail a signature calls for to the current transaction; never commits.
     Returns the outbox row's id, or None when no mail is due:
 
-    - new signature (`repeat=False`): the confirmation mail;
+    - new signature (`repeat=False`): the confirmation mail, always and at once: the mail cap
+      never holds back the first confirmation for an address and petition;
     - repeat of a pending signature: the confirmation mail again (the first may be lost);
     - repeat of a confirmed signature: an "already signed" mail, never a second signature;
     - repeat of a withdrawn or invalid signature: nothing (there is nothing to confirm, and
       a staff decision is not re-opened by mail);
-    - the address already had its share of mail this hour: nothing.
+    - a repeat while this signature's last mail is still waiting to go out: nothing more.
 
-    Only the row is written here, with Core statements (this runs on every signature): the
-    sender composes the mail (templates, links, tokens) on its first attempt, off the
-    signer's request, and stores it for every retry.
+    A repeat beyond MAIL_PER_ADDRESS_PER_HOUR mails to the address within the hour is not
+    dropped but delayed: it waits an hour, behind any other delayed mail of that address,
+    and the sender sends it then. So flooding someone's inbox through the form gets them
+    their own confirmations and at most one further mail an hour.
+
+    Only the row is written here, with Core statements (one for a new signature: this runs on
+    every signature; a read and a write for a repeat): the sender composes the mail
+    (templates, links, tokens) on its first attempt, off the signer's request, and stores it
+    for every retry.
     """
     if not repeat or signature.status is SignatureStatus.PENDING:
         kind = MailKind.CONFIRM
@@ -70,74 +72,81 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
     now = utcnow()
     address = delivery_address(signature.email)
     connection = db.session.connection()
+    row: dict[str, Any] = {
+        "message_id": new_message_id(),
+        "kind": kind.value,
+        "to_address": address,
+        "subject": "",
+        "body_text": "",
+        "body_html": "",
+        "headers": {},
+        "signature_id": signature.id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+    }
+    if not repeat:
+        return connection.execute(_INSERT_NOW, row).scalar()
+    # Repeats are the rare path: one read of the address's state, then the insert. The
+    # advisory lock (PostgreSQL) or the write lock the signature's insert holds (SQLite)
+    # keeps concurrent repeats for one address from counting alongside each other.
     _serialise_per_address(connection, address)
-    # One statement: the row is written only while the address is under its hourly cap. On
-    # SQLite the signature's insert already holds the write lock, so a concurrent request
-    # for the same address counts after our commit, never alongside (PostgreSQL gets the
-    # same from the advisory lock above).
-    outbox_id = connection.execute(
-        _INSERT_UNDER_CAP,
-        {
-            "message_id": new_message_id(),
-            "kind": kind.value,
-            "to_address": address,
-            "subject": "",
-            "body_text": "",
-            "body_html": "",
-            "headers": {},
-            "signature_id": signature.id,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "last_error": "",
-            "created_at": now,
-            "since": now - _HOUR,
-            "cap": _hourly_cap(),
-        },
-    ).scalar()
-    if outbox_id is None:
-        log.info("mail cap reached: signature %s gets no %s mail", signature.id, kind)
-    return outbox_id
+    state = connection.execute(
+        _ADDRESS_STATE,
+        {"to_address": address, "since": now - _HOUR, "now": now, "signature_id": signature.id},
+    ).one()
+    if state.waiting:
+        log.info("signature %s already has a mail waiting; no second %s mail", signature.id, kind)
+        return None
+    if state.recent >= _hourly_cap():
+        # Delayed, never dropped: an hour later for each delayed mail already waiting.
+        row["next_attempt_at"] = now + _HOUR * (state.delayed + 1)
+        log.info("mail cap reached: signature %s's %s mail waits until %s", signature.id,
+                 kind, row["next_attempt_at"])  # fmt: skip
+    return connection.execute(_INSERT_NOW, row).scalar()
 
 
 _outbox = cast(Table, OutboxMessage.__table__)
 _HOUR = timedelta(hours=1)
-_QUEUED_COLUMNS = [
-    _outbox.c[name]
-    for name in (
-        "message_id",
-        "kind",
-        "to_address",
-        "subject",
-        "body_text",
-        "body_html",
-        "headers",
-        "signature_id",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "created_at",
-    )
-]
-_RECENT_TO_ADDRESS = (
+_INSERT_NOW = insert(_outbox).returning(_outbox.c.id)
+_TIME = _outbox.c.created_at.type
+# The cap counts only the mail that signing can trigger: updates staff send to a signer must
+# not use up, delay or hold back the confirmation mail of their next signature.
+_SIGNING_MAIL = _outbox.c.kind.in_([MailKind.CONFIRM.value, MailKind.ALREADY_SIGNED.value])
+_ADDRESS_STATE = select(
+    # Mails to the address written within the hour (the cap counts these)...
     select(func.count())
     .select_from(_outbox)
     .where(
         _outbox.c.to_address == bindparam("to_address"),
-        _outbox.c.created_at >= bindparam("since", type_=_outbox.c.created_at.type),
+        _outbox.c.created_at >= bindparam("since", type_=_TIME),
+        _SIGNING_MAIL,
     )
     .scalar_subquery()
-)
-_INSERT_UNDER_CAP = (
-    insert(_outbox)
-    .from_select(
-        _QUEUED_COLUMNS,
-        select(*[bindparam(column.name, type_=column.type) for column in _QUEUED_COLUMNS]).where(
-            bindparam("cap") > _RECENT_TO_ADDRESS
-        ),
+    .label("recent"),
+    # ...those of them delayed to a later hour...
+    select(func.count())
+    .select_from(_outbox)
+    .where(
+        _outbox.c.to_address == bindparam("to_address"),
+        _outbox.c.status == OutboxStatus.PENDING,
+        _outbox.c.next_attempt_at > bindparam("now", type_=_TIME),
+        _SIGNING_MAIL,
     )
-    .returning(_outbox.c.id)
+    .scalar_subquery()
+    .label("delayed"),
+    # ...and whether this signature has a mail not yet sent (nor tried).
+    select(_outbox.c.id)
+    .where(
+        _outbox.c.signature_id == bindparam("signature_id"),
+        _outbox.c.status == OutboxStatus.PENDING,
+        _outbox.c.attempts == 0,
+        _SIGNING_MAIL,
+    )
+    .exists()
+    .label("waiting"),
 )
 
 
@@ -212,9 +221,9 @@ def erase_signature_mail(signature_ids: Iterable[int]) -> int:
 
 
 def _hourly_cap() -> int:
-    return int(
-        current_app.config.get("MAIL_PER_ADDRESS_PER_HOUR", DEFAULT_MAILS_PER_ADDRESS_PER_HOUR)
-    )
+    # Repeats within an hour beyond this wait: enough for a signer who lost the first mail,
+    # useless for flooding someone else's inbox.
+    return int(current_app.config["MAIL_PER_ADDRESS_PER_HOUR"])
 
 
 def _serialise_per_address(connection: Connection, address: str) -> None:

@@ -7,6 +7,10 @@ leaves a lease that runs out: the row is then sent again, with the same Message-
 A failed attempt puts the row back with a growing delay (20 s, 40 s, ... at most 15 min)
 and a delayed nudge; the minute sweep sends whatever a lost nudge left behind, so mail
 accepted while the SMTP server is down goes out once it is back, restarts included.
+
+A row may name attachments by reference (a batch's PDF in batch storage), read only when it is
+sent; the server's answer to each accepted message is kept on the row (`smtp_response`), and a
+module that queues a kind of mail may ask to be told when one is sent (`after_sent`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import os
 import smtplib
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from email.policy import compat32
 from pathlib import Path
@@ -26,6 +30,7 @@ from typing import Any
 
 from flask import current_app
 from flask_mailman import EmailMultiAlternatives
+from flask_mailman.backends.smtp import EmailBackend as SMTPBackend
 from sqlalchemy import select, update
 
 from .. import jobs
@@ -180,14 +185,15 @@ def deliver(
     row = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
     if row is None:  # pragma: no cover - deleted between claim and read
         return False
+    kind = row.kind
     try:
         if not row.body_text:
             _compose(row)
         if transport is None:
             with _Transport() as own:
-                own.send(row)
+                answer = own.send(row)
         else:
-            transport.send(row)
+            answer = transport.send(row)
     except Exception as exc:
         _record_failure(row, exc, now)
         return False
@@ -196,11 +202,41 @@ def deliver(
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="")
+        .values(
+            status=OutboxStatus.SENT, sent_at=utcnow(), last_error="", smtp_response=answer[:500]
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    _run_after_sent(kind, outbox_id)
     return True
+
+
+# What else must happen once a mail of a kind is sent (e.g. a batch whose every letter went
+# out by email is recorded as delivered): registered by the modules that queue that kind.
+_AFTER_SENT: dict[str, Callable[[int], None]] = {}
+
+
+def after_sent(kind: str) -> Callable[[Callable[[int], None]], Callable[[int], None]]:
+    """Register `callback(outbox_id)` to run, after the commit, when a `kind` mail is sent."""
+
+    def register(callback: Callable[[int], None]) -> Callable[[int], None]:
+        _AFTER_SENT[kind] = callback
+        return callback
+
+    return register
+
+
+def _run_after_sent(kind: str, outbox_id: int) -> None:
+    callback = _AFTER_SENT.get(kind)
+    if callback is None:
+        return
+    try:
+        callback(outbox_id)
+    except Exception:
+        # The mail is sent and recorded; what follows is re-derivable from the outbox.
+        log.exception("after sending outbox mail %s (%s)", outbox_id, kind)
+        db.session.rollback()
 
 
 def _compose(row: OutboxMessage) -> None:
@@ -300,7 +336,23 @@ def build_email(row: OutboxMessage) -> EmailMultiAlternatives:
     )
     if row.body_html:
         email.attach_alternative(row.body_html, "text/html")
+    for attachment in row.attachments or []:
+        email.attach(attachment["filename"], _attachment_bytes(attachment), attachment["type"])
     return email
+
+
+def _attachment_bytes(attachment: dict[str, Any]) -> bytes:
+    """An attachment's bytes, read from where the reference points, at send time."""
+    from ..letters.storage import StorageError, batch_storage
+
+    if attachment.get("store") != "batch":
+        raise LookupError(f"unknown attachment store {attachment.get('store')!r}")
+    try:
+        with batch_storage().open(int(attachment["batch_id"]), attachment["name"]) as handle:
+            return handle.read()
+    except StorageError as exc:
+        # Retrying will not bring a missing file back: a permanent failure.
+        raise LookupError(str(exc)) from exc
 
 
 class _Transport:
@@ -315,19 +367,20 @@ class _Transport:
     def __exit__(self, *exc_info: object) -> None:
         self._close()
 
-    def send(self, row: OutboxMessage) -> None:
+    def send(self, row: OutboxMessage) -> str:
+        """Send the row's mail; returns the server's answer to it (or where it was written)."""
         if not row.to_address:
             raise ValueError("outbox row has no address (erased)")
         email = build_email(row)
         if not current_app.config.get("MAIL_SERVER"):
-            _write_eml(row, email.message().as_bytes())
-            return
+            return f"written to {_write_eml(row, email.message().as_bytes())}"
         try:
             if self._smtp is None:
                 self._smtp = _smtp_connection()
                 self._smtp.open()
             if self._smtp.send_messages([email]) != 1:
                 raise smtplib.SMTPException("the mail server did not accept the message")
+            return str(getattr(self._smtp.connection, "last_reply", ""))
         except Exception:
             # A broken conversation must not be reused for the next mail.
             self._close()
@@ -341,10 +394,36 @@ class _Transport:
             self._smtp = None
 
 
+class _RecordingSMTP(smtplib.SMTP):
+    """Keeps the server's answer to each message (smtplib drops it), for the ledger."""
+
+    last_reply = ""
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        code, text = super().data(msg)
+        self.last_reply = f"{code} {text.decode('utf-8', 'replace')}"
+        return code, text
+
+
+class _RecordingSMTPSSL(smtplib.SMTP_SSL):
+    last_reply = ""
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        code, text = super().data(msg)
+        self.last_reply = f"{code} {text.decode('utf-8', 'replace')}"
+        return code, text
+
+
+class _RecordingBackend(SMTPBackend):
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return _RecordingSMTPSSL if self.use_ssl else _RecordingSMTP
+
+
 def _smtp_connection() -> Any:
     config = current_app.config
     return mailman.get_connection(
-        backend="smtp",
+        backend=_RecordingBackend,
         host=config["MAIL_SERVER"],
         port=config.get("MAIL_PORT") or 25,
         username=config.get("MAIL_USERNAME") or "",
@@ -355,7 +434,7 @@ def _smtp_connection() -> Any:
     )
 
 
-def _write_eml(row: OutboxMessage, data: bytes) -> None:
+def _write_eml(row: OutboxMessage, data: bytes) -> str:
     """One file per outbox row, written whole or not at all: a retry replaces it."""
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -368,3 +447,4 @@ def _write_eml(row: OutboxMessage, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return target.name

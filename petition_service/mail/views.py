@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import csrf, db
 from ..petitions.service import count_confirmed_signatures
+from ..receipts.codes import format_receipt_code
 from ..signatures import lifecycle
 from ..signatures.models import SignatureStatus
 from .links import petition_url, share_links
@@ -54,6 +55,7 @@ def confirm(token: str) -> str:
             share_links=share_links(
                 petition.slug, petition.title, gettext("I signed: %(title)s", title=petition.title)
             ),
+            receipt_code=format_receipt_code(signature.receipt_code),
         )
     if signature.status is not SignatureStatus.PENDING:
         raise LinkError("gone")

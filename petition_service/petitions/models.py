@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -17,21 +29,53 @@ if TYPE_CHECKING:
 
 
 class Organisation(Model):
-    """A campaign group. A coalition is an organisation whose member groups name it as parent."""
+    """A campaign group. A coalition is an organisation with member organisations
+    (see CoalitionMembership): a group may belong to several coalitions."""
 
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Plain text about the group, shown on its public page; paragraphs at blank lines.
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A public organisation has a page (/o/<slug>) and is listed on the home page; its
+    # public petitions are reachable at /p/<slug> either way.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     website: Mapped[str | None] = mapped_column(String(500))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="members")
-    members: Mapped[list[Organisation]] = relationship(back_populates="parent")
     petitions: Mapped[list[Petition]] = relationship(back_populates="organisation")
+
+
+class MembershipStatus(enum.StrEnum):
+    # A coalition invites; the member's own administrators accept. Until then the group is
+    # not named anywhere as a member, and cannot be named as a petition's co-sponsor.
+    INVITED = "invited"
+    ACTIVE = "active"
+
+
+class CoalitionMembership(Model):
+    """`member` campaigns within `coalition`."""
+
+    __tablename__ = "coalition_memberships"
+    __table_args__ = (CheckConstraint("coalition_id <> member_id", name="not_itself"),)
+
+    coalition_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[MembershipStatus] = mapped_column(
+        str_enum(MembershipStatus, "membership_status"), default=MembershipStatus.INVITED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    coalition: Mapped[Organisation] = relationship(foreign_keys=[coalition_id])
+    member: Mapped[Organisation] = relationship(foreign_keys=[member_id])
 
 
 class PetitionStatus(enum.StrEnum):
@@ -39,6 +83,17 @@ class PetitionStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     VICTORY = "victory"
+
+
+class CaseStatus(enum.StrEnum):
+    """Where the person a petition is about stands; `released` is shown as good news."""
+
+    DETAINED = "detained"
+    ON_TRIAL = "on_trial"
+    SENTENCED = "sentenced"
+    HOUSE_ARREST = "house_arrest"
+    MISSING = "missing"
+    RELEASED = "released"
 
 
 def accepts_signatures(
@@ -79,6 +134,17 @@ class Petition(Model):
     goal: Mapped[int] = mapped_column(Integer, default=1000)
     # Origins (scheme://host[:port]) allowed to frame the signing form; empty means any.
     allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The case: the person this petition is about, if any (a prisoner of conscience).
+    person_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    case_status: Mapped[CaseStatus | None] = mapped_column(str_enum(CaseStatus, "case_status"))
+    detained_on: Mapped[date | None] = mapped_column(Date)
+    trial_on: Mapped[date | None] = mapped_column(Date)
+    sentenced_on: Mapped[date | None] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    # The photo by its content hash, so its URL changes with it and can be cached for good.
+    photo_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("photos.sha256", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -89,6 +155,14 @@ class Petition(Model):
         cascade="all, delete-orphan",
     )
     batches: Mapped[list[Batch]] = relationship(back_populates="petition")
+    # The petition's texts in languages other than `language` (whose texts are the columns).
+    translations: Mapped[list[PetitionText]] = relationship(
+        back_populates="petition", cascade="all, delete-orphan", order_by="PetitionText.language"
+    )
+    # Co-sponsoring organisations, in the order the letter names them after the owner.
+    sponsorships: Mapped[list[PetitionSponsor]] = relationship(
+        back_populates="petition", cascade="all, delete-orphan", order_by="PetitionSponsor.position"
+    )
 
     def is_public(self) -> bool:
         return self.status is not PetitionStatus.DRAFT
@@ -114,5 +188,64 @@ class Recipient(Model):
     salutation: Mapped[str] = mapped_column(String(200), default="")
     postal_address: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str | None] = mapped_column(String(320))
+    # The language this official reads; their letter in a batch is printed in it where the
+    # petition has a text in it (else in the petition's own language).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     petition: Mapped[Petition] = relationship(back_populates="recipients")
+
+
+class PetitionText(Model):
+    """A petition's texts in one more language. Every field is required: a reader gets a
+    whole translation or the petition's own language, never a mixture."""
+
+    __tablename__ = "petition_texts"
+    __table_args__ = (UniqueConstraint("petition_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    story: Mapped[str] = mapped_column(Text, default="")
+    letter_body: Mapped[str] = mapped_column(Text, default="")
+    letter_closing: Mapped[str] = mapped_column(String(200), default="")
+
+    petition: Mapped[Petition] = relationship(back_populates="translations")
+
+
+class PetitionSponsor(Model):
+    """An organisation of the owner's coalition that co-sponsors a petition: named on its
+    pages and letters, its staff may read the petition's counts and batches."""
+
+    __tablename__ = "petition_sponsors"
+
+    petition_id: Mapped[int] = mapped_column(
+        ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    petition: Mapped[Petition] = relationship(back_populates="sponsorships")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Photo(Model):
+    """A case photo as served: re-encoded without metadata, in two sizes. The database is
+    the source of truth; each app server keeps a file copy to serve (see petitions/photos.py)."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Of `large`: the URL names it, so a new photo is a new URL and an old one never changes.
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    large: Mapped[bytes] = mapped_column(LargeBinary)
+    small: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -94,6 +94,7 @@ def _erase_personal_data(signature: Signature) -> None:
     # NULL also frees the address to sign this petition again, if its owner wishes.
     signature.email_canonical = None
     signature.client_hash = None
+    signature.network_hash = None
     signature.wants_updates = False
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from ..receipts.codes import new_receipt_code
 from ..types import BigIntPK, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -52,12 +53,21 @@ class Signature(Model):
     # A keyed hash (HMAC) of the client address: enough to spot abuse, useless to
     # anyone who steals the database without the key.
     client_hash: Mapped[str | None] = mapped_column(String(64))
+    # The same for the client's network (IPv4 /24, IPv6 /48): the staff page's flood panel
+    # groups the last hour by it. Both hashes live here and only here, so erasing them
+    # (withdrawal, retention) is one place.
+    network_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     invalid_reason: Mapped[str] = mapped_column(String(200), default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    # The signer's private receipt code (receipts/codes.py): salts their leaf in their
+    # batch's Merkle tree and lets them check that their signature was delivered.
+    receipt_code: Mapped[str | None] = mapped_column(
+        String(16), unique=True, default=new_receipt_code
+    )
 
     petition: Mapped[Petition] = relationship()
     batch: Mapped[Batch | None] = relationship(back_populates="signatures")

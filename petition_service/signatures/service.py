@@ -56,7 +56,12 @@ _FIND_EXISTING = select(_signatures.c.id, _signatures.c.email, _signatures.c.sta
 
 
 def sign_petition(
-    petition: PetitionRef | Petition, data: SignatureInput, *, client_hash: str, language: str
+    petition: PetitionRef | Petition,
+    data: SignatureInput,
+    *,
+    client_hash: str,
+    language: str,
+    network_hash: str | None = None,
 ) -> SignResult:
     """Record a signature, or recognise a repeat, and queue the mail either way.
 
@@ -78,6 +83,7 @@ def sign_petition(
         "language": language,
         "status": SignatureStatus.PENDING,
         "client_hash": client_hash,
+        "network_hash": network_hash,
         "created_at": utcnow(),
         "invalid_reason": "",
     }

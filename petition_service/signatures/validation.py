@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from disposable_email_domains import blocklist as _disposable_domains
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
@@ -21,7 +22,7 @@ EMAIL_MAX_LENGTH = 254
 
 SIGNATURE_FIELDS = ("name", "email", "country", "city", "consent", "updates")
 # Fields a client may send besides the signature itself.
-CONTROL_FIELDS = ("form_token", "website")
+CONTROL_FIELDS = ("form_token", "website", "altcha")
 
 # Unicode categories a name never needs: controls, invisible format characters (bidi
 # overrides, zero-width spaces), unassigned and private-use code points, surrogates,
@@ -155,7 +156,19 @@ def _clean_email(raw: Any, result: ValidationResult) -> tuple[str, str]:
     except EmailNotValidError:
         result.add("email", _l("Enter a valid email address."))
         return "", ""
+    if is_disposable_domain(checked.ascii_domain):
+        result.add("email", _l("Addresses of throw-away mail services cannot sign. "
+                               "Please use an address of your own."))  # fmt: skip
+        return "", ""
     return checked.normalized, canonical_email(checked.normalized)
+
+
+def is_disposable_domain(domain: str) -> bool:
+    """A domain of a disposable (throw-away) mail service, or a subdomain of one.
+
+    The list is the `disposable-email-domains` package's, updated by bumping it."""
+    labels = domain.lower().rstrip(".").split(".")
+    return any(".".join(labels[i:]) in _disposable_domains for i in range(len(labels) - 1))
 
 
 def _clean_bool(raw: Any, *, field_name: str, result: ValidationResult) -> bool:

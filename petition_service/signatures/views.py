@@ -2,20 +2,18 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
+from ..errors import html_renderer
 from ..extensions import db
 from ..i18n import current_language
 from ..mail import outbox
 from ..petitions import service as petitions
 from ..petitions.pages import render_petition_page
-from . import service
-from .clients import client_hash
+from .clients import client_hashes
 from .form import form_context
-from .limits import count_sign_attempt
-from .tokens import check_form_token
-from .validation import validate_signature
+from .submit import PetitionClosed, SubmissionRefused, submit_signature
 
 bp = Blueprint("signatures", __name__)
 
@@ -43,40 +41,40 @@ def _submitted_fields() -> dict[str, str]:
 
 @bp.post("/p/<slug>/sign")
 def sign(slug: str):
-    embedded = request.args.get("embed") == "1"
     petition = petitions.petition_ref(slug)
     g.petition = petition
-    if not petition.is_accepting_signatures():
-        return render_template("signatures/closed.html", petition=petition,
-                               embedded=embedded), 410  # fmt: skip
-
-    data = _submitted_fields()
-    if data.get("website"):
-        # The honeypot: a person never sees this field. Answer exactly like a success
-        # (counted like one too, so a bot hammering it is slowed like any client).
-        count_sign_attempt(slug)
-        return redirect(_thanks_url(slug, embedded), 303)
-
-    token_problem = check_form_token(data.get("form_token"), petition.id)
-    result = validate_signature(data)
-    signature = result.value  # None when anything is wrong
-    if token_problem or signature is None:
-        # The form again, which needs the whole petition: a rarer path than signing.
-        full = petitions.get_public_petition(slug)
-        if embedded:
-            context = form_context(full, embedded=True, values=data, errors=result.errors,
-                                   token_problem=token_problem)  # fmt: skip
-            return render_template("embed/form.html", **context), 422
-        return render_petition_page(full, values=data, errors=result.errors,
-                                    token_problem=token_problem), 422  # fmt: skip
-
-    count_sign_attempt(slug)
-    service.sign_petition(petition, signature, client_hash=client_hash(),
-                          language=current_language())  # fmt: skip
+    submit_signature(petition, _submitted_fields(), client=client_hashes(),
+                     language=current_language())  # fmt: skip
     db.session.commit()
     outbox.kick()
-    # A repeat gets the same answer as a new signature: the page never says who has signed.
-    return redirect(_thanks_url(slug, embedded), 303)
+    # A repeat (and the honeypot) get the same answer as a new signature: the page never
+    # says who has signed.
+    return redirect(_thanks_url(slug, _embedded()), 303)
+
+
+def _embedded() -> bool:
+    return request.args.get("embed") == "1"
+
+
+@html_renderer(bp, SubmissionRefused)
+def _form_again(error: SubmissionRefused) -> str:
+    """The form again with every problem shown and the values kept (a rarer path than
+    signing, so here the whole petition is loaded)."""
+    full = petitions.get_public_petition(error.petitions[0].slug)
+    if _embedded():
+        context = form_context(full, embedded=True, values=error.fields,
+                               errors=error.field_errors, token_problem=error.token_problem,
+                               challenge_problem=error.challenge_problem)  # fmt: skip
+        return render_template("embed/form.html", **context)
+    return render_petition_page(full, values=error.fields, errors=error.field_errors,
+                                token_problem=error.token_problem,
+                                challenge_problem=error.challenge_problem)  # fmt: skip
+
+
+@html_renderer(bp, PetitionClosed)
+def _closed(error: PetitionClosed) -> str:
+    return render_template("signatures/closed.html", petition=error.petition,
+                           embedded=_embedded())  # fmt: skip
 
 
 @bp.get("/p/<slug>/thanks")
@@ -90,5 +88,5 @@ def sign_form(slug: str):
     """Someone who reloads the result of a failed POST lands here: show the form again."""
     petition = petitions.get_public_petition(slug)
     if not petition.is_accepting_signatures():
-        abort(410)
+        raise PetitionClosed(petitions.petition_ref(slug))
     return redirect(url_for("petitions.show", slug=slug, lang=current_language()) + "#sign")

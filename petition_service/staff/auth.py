@@ -8,10 +8,12 @@ session cookie from `/staff/login` (browsers; every unsafe method must carry a C
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, session, url_for
-from flask_login import current_user
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
@@ -50,8 +52,11 @@ def authenticate_staff_request() -> Response | None:
         g.staff_by_token = True
     else:
         csrf.protect()
+        expired = _session_expired()
         if request.endpoint in ANONYMOUS_ENDPOINTS:
             return None
+        if expired and not wants_json():
+            flash(_("Your session has ended. Please log in again."))
         if not current_user.is_authenticated:
             if wants_json():
                 raise _unauthorized("Log in or send an API token.")
@@ -60,6 +65,53 @@ def authenticate_staff_request() -> Response | None:
     g.staff_user = user
     g.organisation = user.organisation
     return None
+
+
+# Session keys of our own beside Flask-Login's: when it was opened, when last used.
+_OPENED, _SEEN = "staff_opened_at", "staff_seen_at"
+#: The last-seen time is rewritten (a new cookie) at most this often, not on every request.
+_SEEN_PRECISION = 60
+
+
+def start_session(user: StaffUser) -> None:
+    """Log `user` in for this browser: a new session, timed from now."""
+    session.clear()  # nothing from before the login survives it (session fixation)
+    login_user(user)
+    now = int(time.time())
+    session[_OPENED] = session[_SEEN] = now
+    session.permanent = True  # the cookie expires with the absolute lifetime
+
+
+def end_session() -> None:
+    """Log out here, and end every other session of this member too: the per-member session
+    version is raised, so the cookie just used is refused even if someone kept a copy."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    if user is not None:
+        user.end_sessions()
+    logout_user()
+    session.clear()
+
+
+def _session_expired() -> bool:
+    """End a browser session idle for STAFF_SESSION_IDLE_MINUTES or opened more than
+    STAFF_SESSION_MAX_HOURS ago; True when one was ended. Renews the idle clock."""
+    if "_user_id" not in session:
+        return False
+    config = current_app.config
+    now = int(time.time())
+    opened, seen = session.get(_OPENED), session.get(_SEEN)
+    if (
+        not isinstance(opened, int)
+        or not isinstance(seen, int)
+        or now - seen > config["STAFF_SESSION_IDLE_MINUTES"] * 60
+        or now - opened > config["STAFF_SESSION_MAX_HOURS"] * 3600
+    ):
+        logout_user()
+        session.clear()
+        return True
+    if now - seen >= _SEEN_PRECISION:
+        session[_SEEN] = now
+    return False
 
 
 def keep_token_requests_stateless(response: Response) -> Response:
@@ -90,16 +142,3 @@ def safe_next(target: str | None) -> str:
     if "\\" in target:
         return default
     return target
-
-
-def login_limit_per_address() -> str:
-    return current_app.config.get("STAFF_LOGIN_LIMIT_PER_ADDRESS", "5 per minute")
-
-
-def login_limit_per_email() -> str:
-    return current_app.config.get("STAFF_LOGIN_LIMIT_PER_EMAIL", "20 per hour")
-
-
-def login_email_key() -> str:
-    # Guessing one account's password from many addresses is stopped here, per account.
-    return "staff-login:" + request.form.get("email", "").strip().lower()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -48,6 +49,12 @@ def shown(value: datetime | None) -> datetime | None:
 class LoginForm(FlaskForm):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=10, max=1000)]
+    )
 
 
 class PlainForm(FlaskForm):
@@ -132,6 +139,11 @@ class RecipientForm(FlaskForm):
     salutation = StringField(_l("Salutation"), validators=[Optional(), Length(max=200)])
     postal_address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=2000)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=320)])
+    language = SelectField(
+        _l("Reads"),
+        choices=[SelectChoice("en", "English"), SelectChoice("vi", "Tiếng Việt")],
+        default="en",
+    )
     order = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=1, max=1000)])
 
     def to_input(self) -> RecipientInput:
@@ -142,10 +154,27 @@ class RecipientForm(FlaskForm):
             postal_address=self.postal_address.data or "",
             email=self.email.data or None,
             order=self.order.data,
+            language=self.language.data,
         )
 
 
-class StatusForm(FlaskForm):
+# "0", "off" and "no" mean no, as scripts send them; WTForms counts only "false" and "".
+FALSE_VALUES = (False, "false", "False", "", "0", "off", "no")
+
+
+class SendUpdateFields:
+    """Offered with a victory or a delivery: publish an update in the same step, and mail it."""
+
+    send_update = BooleanField(
+        _l("Also publish this as an update and email it to the signers who asked for news"),
+        false_values=FALSE_VALUES,
+    )
+    update_subject = StringField(
+        _l("Subject of the update"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class StatusForm(SendUpdateFields, FlaskForm):
     action = SelectField(
         _l("Action"),
         choices=[
@@ -155,6 +184,26 @@ class StatusForm(FlaskForm):
         ],
     )
     update_message = TextAreaField(_l("Update message"), validators=[Optional(), Length(max=5000)])
+
+
+class UpdateForm(FlaskForm):
+    """An update to the signers (the contract's fields: subject, body, send)."""
+
+    kind = SelectField(
+        _l("About"),
+        choices=[
+            SelectChoice("news", _l("News")),
+            SelectChoice("answer", _l("An answer from the officials")),
+            SelectChoice("delivery", _l("A delivery")),
+            SelectChoice("victory", _l("A victory")),
+        ],
+        default="news",
+    )
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
+    send = BooleanField(
+        _l("Email it now to the signers who asked for news"), false_values=FALSE_VALUES
+    )
 
 
 _STATUS_CHOICES = [SelectChoice("", _l("Any status"))] + [
@@ -175,6 +224,10 @@ class FilterFields:
         _l("Signed before (UTC)"), format=DATETIME_FORMATS, validators=[Optional()]
     )
     status = SelectField(_l("Status"), choices=_STATUS_CHOICES, default="", validators=[Optional()])
+    domain = StringField(_l("Email domain"), validators=[Optional(), Length(max=255)])
+    network = StringField(
+        _l("Network (hash prefix)"), validators=[Optional(), Length(min=6, max=32)]
+    )
 
     def criteria(self) -> SignatureFilter:
         return SignatureFilter(
@@ -184,6 +237,8 @@ class FilterFields:
             since=utc(self.since.data),
             until=utc(self.until.data),
             status=SignatureStatus(self.status.data) if self.status.data else None,
+            domain=self.domain.data or "",
+            network=self.network.data or "",
         )
 
 
@@ -220,7 +275,7 @@ class BatchForm(FlaskForm):
     )
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(SendUpdateFields, FlaskForm):
     delivered_on = DateField(
         _l("Delivered on"), default=lambda: datetime.now(UTC).date(), validators=[DataRequired()]
     )
@@ -228,3 +283,6 @@ class DeliveryForm(FlaskForm):
         _l("How"), choices=[SelectChoice(c) for c in DELIVERY_CHANNELS], default="post"
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    update_body = TextAreaField(
+        _l("Text of the update"), validators=[Optional(), Length(max=20000)]
+    )

@@ -109,6 +109,13 @@ def _apply(petition: Petition, data: PetitionInput) -> None:
         raise FieldError("slug", "Another petition already uses this address.")
     if data.language not in LANGUAGES:
         raise FieldError("language", "Choose English or Vietnamese.")
+    if data.language != petition.language and any(
+        text.language == data.language for text in petition.translations
+    ):
+        # The petition's own texts and a translation in one language would shadow each other.
+        raise FieldError(
+            "language", "The petition has a translation in this language: remove it first."
+        )
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         raise FieldError("closes_at", "The closing date must come after the opening date.")
     for name, value in vars(data).items():
@@ -178,6 +185,7 @@ class RecipientInput:
     postal_address: str
     email: str | None
     order: int | None  # 1-based place in the list; None puts it last
+    language: str = "en"  # the language the official reads
 
 
 def _reorder(petition: Petition, moved: Recipient, order: int | None) -> None:
@@ -208,6 +216,9 @@ def _fill(recipient: Recipient, data: RecipientInput) -> None:
     recipient.salutation = data.salutation.strip()
     recipient.postal_address = data.postal_address.strip()
     recipient.email = (data.email or "").strip() or None
+    if data.language not in LANGUAGES:
+        raise FieldError("language", "Choose English or Vietnamese.")
+    recipient.language = data.language
 
 
 def add_recipient(petition: Petition, data: RecipientInput) -> Recipient:

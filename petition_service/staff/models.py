@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -35,6 +35,9 @@ class StaffUser(UserMixin, Model):
         str_enum(StaffRole, "staff_role"), default=StaffRole.STAFF
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Named in every session cookie and checked on every request: raising it (logout,
+    # a new password, deactivation) ends every session of this member at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -42,12 +45,16 @@ class StaffUser(UserMixin, Model):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="staff_user")
 
     def get_id(self) -> str:
-        # The session names the user and a fingerprint of the password hash, so setting a
-        # new password ends every session opened with the old one.
-        return f"{self.id}:{self.session_fingerprint()}"
+        # The session names the member, their session version and a fingerprint of the
+        # password hash: a new version or a new password ends every earlier session.
+        return f"{self.id}:{self.session_version}:{self.session_fingerprint()}"
 
     def session_fingerprint(self) -> str:
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Every session of this member is refused from its next request on."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_admin(self) -> bool:

@@ -31,9 +31,14 @@ class SignatureFilter:
     since: datetime | None = None  # created at or after
     until: datetime | None = None  # created before
     status: SignatureStatus | None = None
+    domain: str = ""  # the email's domain, exactly (a flood often shares one)
+    network: str = ""  # the start of the network hash the flood panel shows
 
     def is_empty(self) -> bool:
-        return not any((self.name, self.email, self.country, self.since, self.until, self.status))
+        return not any(
+            (self.name, self.email, self.country, self.since, self.until, self.status,
+             self.domain.strip(), self.network.strip())
+        )  # fmt: skip
 
 
 def _conditions(petition: Petition, criteria: SignatureFilter) -> list[ColumnElement[bool]]:
@@ -52,6 +57,15 @@ def _conditions(petition: Petition, criteria: SignatureFilter) -> list[ColumnEle
         conditions.append(Signature.created_at < criteria.until)
     if criteria.status is not None:
         conditions.append(Signature.status == criteria.status)
+    if criteria.domain.strip():
+        # The canonical email is lower-cased: "@domain" at its end is exactly that domain
+        # (a subdomain would need its own search).
+        domain = criteria.domain.strip().lower().lstrip("@")
+        conditions.append(Signature.email_canonical.endswith("@" + domain, autoescape=True))
+    if criteria.network.strip():
+        conditions.append(
+            Signature.network_hash.startswith(criteria.network.strip().lower(), autoescape=True)
+        )
     return conditions
 
 

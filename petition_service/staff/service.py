@@ -14,8 +14,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from ..errors import ConflictError
 from ..extensions import db
-from ..petitions.models import Organisation
+from ..petitions.models import CoalitionMembership, MembershipStatus, Organisation
 from ..types import utcnow
 from .models import ApiToken, StaffRole, StaffUser
 
@@ -24,8 +25,9 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MIN_PASSWORD_LENGTH = 10
 
 
-class StaffError(ValueError):
-    """A staff or organisation request that cannot be carried out; the message says why."""
+class StaffError(ConflictError):
+    """A staff or organisation request that cannot be carried out; the message says why
+    (a 409 when it reaches errors.py)."""
 
 
 def hash_password(password: str) -> str:
@@ -64,16 +66,67 @@ def authenticate(email: str, password: str) -> StaffUser | None:
 
 
 def user_for_session(session_id: str) -> StaffUser | None:
-    """The staff member a Flask-Login session id (`<id>:<fingerprint>`) names, if still valid."""
-    user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
+    """The staff member a Flask-Login session id (`<id>:<version>:<fingerprint>`) names, if
+    that session is still good: the member is active, has not ended their sessions since
+    (logout, new password, deactivation) and has the password the session was opened with."""
+    user_id, _, rest = session_id.partition(":")
+    version, _, fingerprint = rest.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(StaffUser, int(user_id))
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.session_version != int(version):
         return None
     if not hmac.compare_digest(user.session_fingerprint(), fingerprint):
         return None
     return user
+
+
+def get_staff_user(email: str) -> StaffUser:
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise StaffError(f"no staff member with email {email!r}")
+    return user
+
+
+def end_all_access(user: StaffUser) -> int:
+    """End every session and revoke every API token of `user`; returns the tokens revoked."""
+    user.end_sessions()
+    revoked = 0
+    for token in user.tokens:
+        if token.revoked_at is None:
+            revoke_api_token(token)
+            revoked += 1
+    db.session.flush()
+    return revoked
+
+
+def set_password(user: StaffUser, password: str) -> int:
+    """A new password; every session and token of the member ends (returns tokens revoked)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = hash_password(password)
+    return end_all_access(user)
+
+
+def deactivate(user: StaffUser) -> int:
+    """The member can no longer log in; every session and token ends now."""
+    user.is_active = False
+    return end_all_access(user)
+
+
+def reactivate(user: StaffUser) -> None:
+    """The member may log in again (with their password; their old tokens stay revoked)."""
+    user.is_active = True
+
+
+def members_of(organisation_id: int) -> list[StaffUser]:
+    return list(
+        db.session.scalars(
+            select(StaffUser)
+            .where(StaffUser.organisation_id == organisation_id)
+            .order_by(StaffUser.email)
+        )
+    )
 
 
 def create_organisation(slug: str, name: str, parent_slug: str | None = None) -> Organisation:
@@ -83,12 +136,21 @@ def create_organisation(slug: str, name: str, parent_slug: str | None = None) ->
         raise StaffError("the organisation needs a name")
     if db.session.scalar(select(Organisation).where(Organisation.slug == slug)):
         raise StaffError(f"an organisation with slug {slug!r} exists already")
-    parent = None
-    if parent_slug:
-        parent = get_organisation(parent_slug)
-    organisation = Organisation(slug=slug, name=name.strip(), parent=parent)
+    coalition = get_organisation(parent_slug) if parent_slug else None
+    organisation = Organisation(slug=slug, name=name.strip())
     db.session.add(organisation)
     db.session.flush()
+    if coalition is not None:
+        # The operator vouches for both groups, so the membership needs no acceptance.
+        db.session.add(
+            CoalitionMembership(
+                coalition_id=coalition.id,
+                member_id=organisation.id,
+                status=MembershipStatus.ACTIVE,
+                accepted_at=utcnow(),
+            )
+        )
+        db.session.flush()
     return organisation
 
 
@@ -132,10 +194,7 @@ def token_digest(secret: str) -> str:
 
 
 def issue_api_token(email: str, name: str = "") -> IssuedToken:
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is None:
-        raise StaffError(f"no staff member with email {email!r}")
-    return issue_token_for(user, name)
+    return issue_token_for(get_staff_user(email), name)
 
 
 def issue_token_for(user: StaffUser, name: str = "") -> IssuedToken:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..letters.models import Batch
-from ..petitions.models import Petition, PetitionStatus
+from ..petitions.models import Petition, PetitionSponsor, PetitionStatus
 from ..petitions.service import count_confirmed_signatures
 from ..signatures.models import Signature, SignatureStatus
 
@@ -72,6 +72,23 @@ def petition_summaries(organisation_id: int) -> list[PetitionSummary]:
         db.session.execute(
             select(Petition.id, Petition.slug, Petition.title, Petition.status, Petition.goal)
             .where(Petition.organisation_id == organisation_id)
+            .order_by(Petition.created_at.desc(), Petition.id.desc())
+        )
+    )
+    counts = counts_by_petition([row.id for row in petitions])
+    return [
+        PetitionSummary(row.slug, row.title, row.status, row.goal, counts[row.id])
+        for row in petitions
+    ]
+
+
+def sponsored_summaries(organisation_id: int) -> list[PetitionSummary]:
+    """Other organisations' petitions that this one co-sponsors (read access only)."""
+    petitions = list(
+        db.session.execute(
+            select(Petition.id, Petition.slug, Petition.title, Petition.status, Petition.goal)
+            .join(PetitionSponsor, PetitionSponsor.petition_id == Petition.id)
+            .where(PetitionSponsor.organisation_id == organisation_id)
             .order_by(Petition.created_at.desc(), Petition.id.desc())
         )
     )

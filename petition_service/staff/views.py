@@ -23,12 +23,11 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from werkzeug.exceptions import Conflict, Forbidden
+from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..errors import wants_json
-from ..extensions import db, limiter
+from ..errors import ConflictError, ForbiddenError, wants_json
+from ..extensions import db
 from ..letters.batches import (
     BatchError,
     NothingToBatch,
@@ -39,7 +38,8 @@ from ..letters.batches import (
 )
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
-from . import auth, batches, exports, manage, moderation, service, stats
+from ..updates.models import UpdateKind
+from . import auth, batches, exports, flood, manage, moderation, service, stats, throttle
 from .charts import daily_chart, horizontal_chart
 from .forms import (
     BatchForm,
@@ -54,9 +54,12 @@ from .forms import (
     TokenForm,
 )
 from .scoping import (
+    batch_for_reader,
     batch_for_staff,
     current_organisation,
     current_staff_user,
+    owns,
+    petition_for_reader,
     petition_for_staff,
     recipient_for_staff,
     token_for_staff,
@@ -73,7 +76,7 @@ CHART_DAYS = (30, 60)
 
 def _require_admin() -> None:
     if not current_staff_user().is_admin:
-        raise Forbidden(_("Only an administrator of your organisation can do this."))
+        raise ForbiddenError(_("Only an administrator of your organisation can do this."))
 
 
 def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
@@ -84,31 +87,28 @@ def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(auth.login_limit_per_address, methods=["POST"])
-@limiter.limit(
-    auth.login_limit_per_email,
-    key_func=auth.login_email_key,
-    methods=["POST"],
-    # Only failures count against an account, so its owner is never locked out by success.
-    deduct_when=lambda response: response.status_code != 303,
-)
 def login():
     if request.method == "GET" and current_user.is_authenticated:
         return _see_other("staff.dashboard")
     form = LoginForm()
     if form.validate_on_submit():
+        # Checked before the password is: an address that has failed too often waits.
+        throttle.check_login_allowed(form.email.data)
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            auth.start_session(user)
             db.session.commit()
             return redirect(auth.safe_next(request.args.get("next")), 303)
+        throttle.record_login_failure(form.email.data)
         form.form_errors.append(_("Wrong email or password."))
     return render_template("staff/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    """Ends this session for good (and the member's others): the cookie is refused after."""
+    auth.end_session()
+    db.session.commit()
     return _see_other("staff.login")
 
 
@@ -118,9 +118,10 @@ def logout():
 @bp.get("/")
 def dashboard():
     summaries = stats.petition_summaries(current_organisation().id)
+    sponsored = stats.sponsored_summaries(current_organisation().id)
     if wants_json():
         return jsonify([summary.as_json() for summary in summaries])
-    return render_template("staff/dashboard.html", summaries=summaries)
+    return render_template("staff/dashboard.html", summaries=summaries, sponsored=sponsored)
 
 
 def _country_name(code: str) -> str:
@@ -133,6 +134,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
     days = request.args.get("days", type=int)
     days = days if days in CHART_DAYS else CHART_DAYS[0]
     countries = stats.confirmed_by_country(petition.id)
+    news = loop.petition_page_context(petition)
     status_form = status_form or StatusForm()
     # Offer only the moves the petition can make from where it is now.
     allowed = manage.allowed_actions(petition)
@@ -147,10 +149,14 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             daily=daily_chart(stats.daily_confirmed(petition.id, days)),
             countries=horizontal_chart([(_country_name(c), n) for c, n in countries]),
             batches=stats.petition_batches(petition.id),
+            flood=flood.flood_report(petition.id, petition.created_at),
             waiting=stats.waiting_for_batch(petition.id),
             batch_form=BatchForm(),
             status_form=status_form,
             base_url=current_app.config["PUBLIC_BASE_URL"],
+            **news,
+            # A co-sponsor's staff read the counts and batches; only the owner's change them.
+            owner=owns(petition),
         ),
         code,
     )
@@ -158,7 +164,7 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
 
 @bp.get("/petitions/<slug>")
 def petition(slug: str):
-    found = petition_for_staff(slug)
+    found = petition_for_reader(slug)
     if wants_json():
         return jsonify(stats.petition_summary(found).as_json())
     return _render_petition(found)
@@ -207,15 +213,24 @@ def petition_status(slug: str):
     _require_admin()
     form = StatusForm()
     if form.validate_on_submit():
+        message = form.update_message.data or ""
         try:
-            manage.change_status(petition, form.action.data, form.update_message.data or "")
+            manage.change_status(petition, form.action.data, message)
+            victory = form.action.data == "victory"
+            announced = loop.announce(
+                petition,
+                form,
+                message,
+                UpdateKind.VICTORY if victory else UpdateKind.NEWS,
+                loop.prefill.victory_subject(petition) if victory else petition.title,
+            )
         except manage.FieldError as exc:
             getattr(form, exc.field).errors.append(str(exc))
-        except service.StaffError as exc:
-            raise Conflict(str(exc)) from exc
         else:
             db.session.commit()
             count_cache.clear()
+            if announced is not None:
+                loop.updates.nudge()
             flash(_("The petition is now %(status)s.", status=petition.status.value))
             return _see_other("staff.petition", slug=petition.slug)
     return _render_petition(petition, form, 422)
@@ -229,6 +244,8 @@ def recipient_new(slug: str):
     petition = petition_for_staff(slug)
     _require_admin()
     form = RecipientForm()
+    if request.method == "GET":
+        form.language.data = petition.language  # officials most often read the petition's
     if form.validate_on_submit():
         manage.add_recipient(petition, form.to_input())
         db.session.commit()
@@ -263,10 +280,7 @@ def recipient_delete(slug: str, recipient_id: int):
     recipient = recipient_for_staff(slug, recipient_id)
     _require_admin()
     if PlainForm().validate_on_submit():
-        try:
-            manage.remove_recipient(recipient)
-        except service.StaffError as exc:
-            raise Conflict(str(exc)) from exc
+        manage.remove_recipient(recipient)
         db.session.commit()
     return _see_other("staff.petition_edit", slug=slug)
 
@@ -348,7 +362,8 @@ def create_batch(slug: str):
     try:
         created = freeze_batch(petition, form.mode.data, created_by=current_staff_user())
     except NothingToBatch as exc:
-        raise Conflict(
+        # The service's message names the slug for operators; staff get it in their language.
+        raise NothingToBatch(
             _("No confirmed signatures are waiting: every one is in an earlier batch.")
         ) from exc
     db.session.commit()
@@ -367,8 +382,8 @@ def download_batch(batch_id: int):
     try:
         archive = ensure_batch_zip(found)
     except BatchError as exc:
-        raise Conflict(_("This batch is not ready yet: it is %(status)s.",
-                         status=found.status.value)) from exc  # fmt: skip
+        raise ConflictError(_("This batch is not ready yet: it is %(status)s.",
+                              status=found.status.value)) from exc  # fmt: skip
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=batch_zip_name(found), max_age=0)  # fmt: skip
 
@@ -377,15 +392,16 @@ def _render_batch_page(found, form: DeliveryForm | None = None, delivered_by: st
     return render_template(
         "staff/batch.html",
         batch=found,
+        owner=owns(found.petition),
         in_progress=found.status in batches.IN_PROGRESS,
         delivered_by=delivered_by,
-        form=form or DeliveryForm(),
+        **loop.batch_page_context(found, form),
     )
 
 
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
-    found = batch_for_staff(batch_id)
+    found = batch_for_reader(batch_id)
     if wants_json():
         return jsonify(batches.batch_progress(found))
     return _render_batch_page(found, delivered_by=batches.batch_delivered_by(found))
@@ -399,17 +415,16 @@ def batch_delivered(batch_id: int):
         if wants_json():
             return jsonify({"errors": form.errors}), 422
         return _render_batch_page(found, form), 422
-    try:
-        batches.mark_delivered(
-            found,
-            form.delivered_on.data,
-            form.channel.data,
-            form.note.data or "",
-            current_staff_user(),
-        )
-    except service.StaffError as exc:
-        raise Conflict(str(exc)) from exc
+    batches.mark_delivered(
+        found, form.delivered_on.data, form.channel.data, form.note.data or "", current_staff_user()
+    )
+    subject, body = loop.prefill.delivery_update(found)
+    announced = loop.announce(
+        found.petition, form, form.update_body.data or body, UpdateKind.DELIVERY, subject
+    )
     db.session.commit()
+    if announced is not None:
+        loop.updates.nudge()
     if wants_json():
         return jsonify(batches.delivery_record(found))
     flash(_("The delivery was recorded."))
@@ -448,3 +463,10 @@ def token_revoke(token_id: int):
         db.session.commit()
         flash(_("The token was revoked."))
     return _see_other("staff.tokens")
+
+
+# Routes for updates and delivering by email live in their own module, on this blueprint.
+# The pages for the organisation, its staff and coalitions, and a petition's case, languages
+# and co-sponsors: on this blueprint, behind the same authentication.
+from . import hub_views  # noqa: E402, F401
+from . import updates as loop  # noqa: E402

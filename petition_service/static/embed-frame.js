@@ -7,10 +7,19 @@
     message.source = "petition-service";
     window.parent.postMessage(message, "*");
   }
+  // WordPress embeds an oEmbed iframe with "#?secret=…" in its address and resizes it when
+  // the frame posts {message: "height", value, secret} (its wp-embed protocol).
+  var wpSecret = (window.location.hash.match(/[#?&]secret=([A-Za-z0-9]+)/) || [])[1];
   var lastHeight = 0;
   function reportHeight() {
     var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    if (height !== lastHeight) { lastHeight = height; post({ type: "resize", height: height }); }
+    if (height !== lastHeight) {
+      lastHeight = height;
+      post({ type: "resize", height: height });
+      if (wpSecret) {
+        window.parent.postMessage({ message: "height", value: height, secret: wpSecret }, "*");
+      }
+    }
   }
   reportHeight();
   if (window.ResizeObserver) {

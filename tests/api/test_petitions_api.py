@@ -31,6 +31,7 @@ def test_detail_has_the_contract_fields(app, client):
         make_signature(petition, status=SignatureStatus.PENDING)
         db.session.commit()
         slug, title = petition.slug, petition.title
+        organisation = petition.organisation.name
     body = client.get(f"/api/v1/petitions/{slug}").json
     assert body.pop("form_token")
     assert body == {
@@ -40,9 +41,14 @@ def test_detail_has_the_contract_fields(app, client):
         "signature_count": 2,
         "goal": 250,
         "recipients": [
-            {"name": "Nguyễn Phú Trọng", "title": "State President"},
-            {"name": "Nguyễn Đình Ba", "title": "Prison Director"},
+            {"name": "Nguyễn Phú Trọng", "title": "State President", "language": "en"},
+            {"name": "Nguyễn Đình Ba", "title": "Prison Director", "language": "en"},
         ],
+        "sponsors": [organisation],
+        "language": "en",
+        "languages": ["en"],
+        "url": f"http://petitions.example.org/p/{slug}",
+        "person": None,
     }
 
 

@@ -84,6 +84,40 @@ def test_body_that_is_not_json_is_refused(client, slug):
     assert huge.status_code == 413 and huge.json["error"]["code"] == 413
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30_000,
+        b'{"name": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+        b'{"name": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_000 + b"}",
+        b"{" * 60_000,
+    ],
+)
+def test_deeply_nested_json_is_a_400_never_a_500(client, slug, body):
+    response = client.post(f"/api/v1/petitions/{slug}/signatures", data=body,
+                           content_type="application/json",
+                           environ_base={"REMOTE_ADDR": fresh_address()})  # fmt: skip
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == 400
+
+
+def test_moderately_nested_values_are_field_errors(client, slug):
+    response = _sign(client, slug, name={"a": {"b": [[["x"]]]}}, city=[[1]])
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"name", "city"}
+
+
+@pytest.mark.parametrize("email", ["zoe@mailinator.com", "zoe@eu.mailinator.com",
+                                   "ZOE@Guerrillamail.com"])  # fmt: skip
+def test_throw_away_mail_domains_are_refused_clearly(app, client, slug, email):
+    response = _sign(client, slug, email=email)
+    assert response.status_code == 422
+    assert "throw-away" in response.json["errors"]["email"][0]
+    vietnamese = client.post(f"/api/v1/petitions/{slug}/signatures?lang=vi",
+                             json={"email": email}).json["errors"]["email"][0]  # fmt: skip
+    assert "throw-away" not in vietnamese
+
+
 def test_a_closed_petition_is_410(app, client):
     with app.app_context():
         petition = make_petition()
@@ -143,7 +177,15 @@ def test_openapi_document_describes_the_api(client):
         "/api/v1/petitions/{slug}",
         "/api/v1/petitions/{slug}/signatures",
         "/api/v1/petitions/{slug}/count",
+        "/api/v1/petitions/{slug}/challenge",
+        "/api/v1/organisations/{slug}",
     }
     sign = paths["/api/v1/petitions/{slug}/signatures"]["post"]
     assert {"202", "422", "429", "410"} <= set(sign["responses"])
     assert "requestBody" in sign
+    # The proof of work is stated: the field, and the challenge it solves.
+    schemas = document["components"]["schemas"]
+    signature_in = next(s for name, s in schemas.items() if name.startswith("SignatureIn"))
+    assert "altcha" in signature_in["properties"]
+    challenge = paths["/api/v1/petitions/{slug}/challenge"]["get"]
+    assert "200" in challenge["responses"]

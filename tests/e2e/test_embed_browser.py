@@ -73,8 +73,10 @@ document.addEventListener("petition:signed",
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     directory = tmp_path_factory.mktemp("e2e")
+    # The proof of work is always due here, at its default cost: the person below solves it
+    # in the background, as a signer would.
     app = make_test_app(f"sqlite:///{directory}/e2e.db", directory / "instance",
-                        FORM_MIN_SECONDS=1)  # fmt: skip
+                        FORM_MIN_SECONDS=1, SIGN_CHALLENGE="always")  # fmt: skip
     with app.app_context():
         flask_migrate.upgrade()
     # Threaded: the browser loads the page, the script and the iframe at once.
@@ -131,7 +133,7 @@ def test_a_person_signs_in_the_embedded_iframe(service, browser):
         frame.locator("#sign-consent").check()
         page.wait_for_timeout(1200)  # a person takes a moment; the time trap wants >= 1 s here
         frame.locator("button[type=submit]").click()
-        frame.get_by_text("One more step").wait_for(timeout=10_000)
+        frame.get_by_text("One more step").wait_for(timeout=20_000)
         page.wait_for_function("window.signedEvents.length > 0", timeout=10_000)
         assert page.evaluate("window.signedEvents") == [slug]
         # Nothing in the flow set a cookie, so blocking third-party cookies cannot break it.
@@ -145,6 +147,30 @@ def test_a_person_signs_in_the_embedded_iframe(service, browser):
             "Huế",
             "VN",
         )
+
+
+def test_without_its_proof_of_work_the_form_is_refused_and_asks_again(service, browser):
+    """A browser that does not run the solver (scripts off) gets the form back with the
+    reason and its values, in the frame; the form it gets back carries a new challenge."""
+    app, service_port = service
+    slug = _petition(app, [])
+    with serve_in_thread(campaign_server(service_port, slug)) as host_port:
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{service_port}/embed/{slug}?lang=en")
+        page.locator("#sign-name").fill("Lê Văn Bot")
+        page.locator("#sign-email").fill("bot.e2e@example.org")
+        page.locator("#sign-country").select_option("VN")
+        page.locator("#sign-consent").check()
+        page.wait_for_timeout(1100)
+        page.locator("button[type=submit]").click()
+        page.get_by_text("security check").wait_for(timeout=10_000)
+        assert page.locator("#sign-name").input_value() == "Lê Văn Bot"
+        context.close()
+        assert host_port
+    with app.app_context():
+        refused = select(Signature).where(Signature.name == "Lê Văn Bot")
+        assert db.session.scalars(refused).all() == []
 
 
 def test_a_site_not_on_the_list_cannot_frame_the_form(service, browser):

@@ -18,6 +18,11 @@ import petition_service.letters
 EMPTY_FONTCONFIG = Path(petition_service.letters.__file__).parent / "assets" / "fonts-empty.conf"
 os.environ["FONTCONFIG_FILE"] = str(EMPTY_FONTCONFIG)
 
+# Delivering batches by email (test_delivery.py) needs the real SMTP server and a staff
+# member. (Imported after the fontconfig is set, like everything that may load WeasyPrint.)
+from tests.mail.conftest import smtp, smtp_down, smtp_port  # noqa: E402, F401
+from tests.staff.conftest import member  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def keypair(tmp_path_factory) -> tuple[str, str]:

@@ -70,7 +70,7 @@ def test_create_export_verify_and_tampering(app, storage, tmp_path):
             batch_id, entry["file"]
         ).read_bytes()
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [r["file"] for r in manifest["recipients"]] + ["manifest.json"]
+        [r["file"] for r in manifest["recipients"]] + ["manifest.json", "manifest.json.sig"]
     )
 
     verified = runner.invoke(args=["batch", "verify", str(out)])

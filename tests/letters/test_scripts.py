@@ -30,7 +30,7 @@ from petition_service.letters.render import Slot
 from petition_service.models import Batch, BatchMode, BatchStatus, Signature, SignatureStatus
 from tests.factories import make_petition
 from tests.letters.helpers import CTX, RECIPIENTS, pdftotext_pages, pypdf_pages, signer
-from tests.mail.conftest import SmtpServer, free_port, link
+from tests.mail.conftest import link
 from tests.signatures.helpers import fresh_address
 
 # One signer per script of the contract's list: (name, city, country code).
@@ -84,18 +84,6 @@ RECIPIENT_SPECS = [
 def plain(text: str) -> str:
     """Extracted text without poppler's bidi embedding marks, runs of white space as one."""
     return " ".join(text.translate(dict.fromkeys(range(0x202A, 0x202F))).split())
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    port = free_port()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-    server = SmtpServer(port)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _sign(client, slug: str, name: str, city: str, country: str, email: str, **headers):

@@ -1,5 +1,6 @@
-"""No staff route may show or change another organisation's petitions, recipients, batches
-or tokens. The routes are taken from the URL map, so a route added later is tested too."""
+"""No staff route may show or change another organisation's petitions, recipients, batches,
+tokens, staff members or coalition memberships. The routes are taken from the URL map, so a
+route added later is tested too."""
 
 from __future__ import annotations
 
@@ -10,14 +11,23 @@ from petition_service.extensions import db
 from petition_service.models import (
     ApiToken,
     Batch,
+    CoalitionMembership,
+    Organisation,
+    OutboxMessage,
     Petition,
+    PetitionSponsor,
+    PetitionText,
+    PetitionUpdate,
     Recipient,
     Signature,
     StaffUser,
 )
+from petition_service.updates.service import UpdateInput, publish_update
 from tests.factories import (
     make_api_token,
     make_batch,
+    make_membership,
+    make_organisation,
     make_petition,
     make_signature,
     make_staff_user,
@@ -31,23 +41,40 @@ ROUTES_WITHOUT_ARGUMENTS = {
     "staff.dashboard",
     "staff.petition_new",
     "staff.tokens",
+    "staff.members",
+    "staff.organisation_settings",
+    "staff.coalition",
 }
 
 
 def _foreign_objects(app) -> dict[str, object]:
-    """A petition (with a recipient, a signature and a batch) and a token of another org."""
+    """A petition (with a recipient, a signature, a batch and a translation), a token and a
+    staff member of another organisation, which is a coalition with a member of its own."""
     with app.app_context():
-        petition = make_petition(title="Someone else's petition")
+        petition = make_petition(title="Someone else's petition", language="en")
+        petition.translations.append(
+            PetitionText(language="vi", title="Kiến nghị", letter_body="Thư.")
+        )
         make_signature(petition)
         batch = make_batch(petition)
+        update = publish_update(petition, UpdateInput(subject="News", body="Their news."))
         other_user = make_staff_user(petition.organisation)
         make_api_token(other_user)
+        partner = make_organisation()
+        make_membership(petition.organisation, partner)
         db.session.commit()
         return {
             "slug": petition.slug,
             "recipient_id": petition.recipients[0].id,
             "batch_id": batch.id,
             "token_id": db.session.scalar(select(ApiToken.id)),
+            "user_id": other_user.id,
+            "action": "deactivate",
+            "update_id": update.id,
+            # Organisations the member's own has no membership with, either way round.
+            "member_id": partner.id,
+            "coalition_id": petition.organisation.id,
+            "lang": "vi",
         }
 
 
@@ -65,6 +92,15 @@ def _snapshot(app):
             [(s.status, s.invalid_reason) for s in db.session.scalars(select(Signature))],
             [(b.delivered_at, b.status) for b in db.session.scalars(select(Batch))],
             [t.revoked_at for t in db.session.scalars(select(ApiToken))],
+            [(u.is_active, u.session_version) for u in db.session.scalars(select(StaffUser))],
+            [(u.subject, u.mail_requested_at) for u in db.session.scalars(select(PetitionUpdate))],
+            db.session.scalars(select(OutboxMessage.id)).all(),
+            [(u.role, u.is_active) for u in db.session.scalars(select(StaffUser))],
+            [(o.name, o.is_public) for o in db.session.scalars(select(Organisation))],
+            [(m.status,) for m in db.session.scalars(select(CoalitionMembership))],
+            [(t.language, t.title) for t in db.session.scalars(select(PetitionText))],
+            [(s.petition_id,) for s in db.session.scalars(select(PetitionSponsor))],
+            [(p.person_name, p.case_status) for p in db.session.scalars(select(Petition))],
         ]
 
 
@@ -94,6 +130,17 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "confirm": "yes",
         "delivered_on": "2020-01-01",
         "channel": "post",
+        "password": "a new password for someone else",
+        "subject": "Hijacked",
+        "body": "Mail their signers",
+        "send": "1",
+        "send_update": "1",
+        "role": "staff",
+        "active": "0",
+        "person_name": "Someone",
+        "case_status": "released",
+        "letter_body": "Changed",
+        "sponsors": "1",
     }
     checked = []
     for rule in _staff_rules(app):
@@ -119,6 +166,19 @@ def test_every_staff_route_is_404_for_another_organisations_objects(app, member,
         "staff.signatures_invalidate",
         "staff.recipient_edit",
         "staff.token_revoke",
+        "staff.member_action",
+        "staff.member_password",
+        "staff.update_create",
+        "staff.update_send",
+        "staff.batch_send",
+        "staff.member_role",
+        "staff.coalition_remove",
+        "staff.coalition_accept",
+        "staff.coalition_leave",
+        "staff.petition_case",
+        "staff.petition_texts",
+        "staff.petition_texts_delete",
+        "staff.petition_sponsors",
     }
     assert _snapshot(app) == before
 

@@ -1,0 +1,1 @@
+"""Organisations and coalitions: public pages, the coalition circle, co-sponsors."""

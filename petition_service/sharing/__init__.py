@@ -1,0 +1,1 @@
+"""Sharing a petition: case photos, link previews, the QR poster, oEmbed, the favicon."""
