@@ -409,7 +409,7 @@ def qr_code(text: str, x: float, y: float, size: float) -> str:
     whose bottom left corner is (x, y): each row's runs of dark modules as one filled
     rectangle each, in black. Vector, no image: sharp at any zoom and printer."""
     code = segno.make(text, error="m", micro=False)
-    rows = list(code.matrix_iter(scale=1, border=0))
+    rows = [tuple(row) for row in code.matrix_iter(scale=1, border=0)]
     module = size / len(rows)
     rects = []
     for r, row in enumerate(rows):
