@@ -63,6 +63,7 @@ class Painter:
         self._texts: BoundedCache[tuple[object, ...], Text] = BoundedCache()
         self._encoded: BoundedCache[tuple[Run, float, float], str] = BoundedCache()
         self._sizes: dict[float, str] = {}
+        self._places: BoundedCache[tuple[str, str, Region, bool], Line] = BoundedCache()
         self._signer: tuple[tuple[str, str, str, Region, bool], Line, Line] | None = None
 
     def region(self, text: str, country: str | None = None) -> Region:
@@ -199,6 +200,10 @@ class Painter:
         letter the city comes first from the right."""
         if not (city and country):
             return self.line(city or country, "serif", region=region)
+        key = (city, country, region, rtl)
+        found = self._places.get(key)
+        if found is not None:  # places repeat across signers
+            return found
         parts = [
             self.line(city, "serif", region=region),
             self.line(PLACE_SEPARATOR, "serif", direction="rtl" if rtl else "ltr"),
@@ -206,11 +211,13 @@ class Painter:
         ]
         if rtl:
             parts.reverse()
-        return Line(
+        found = Line(
             tuple(run for part in parts for run in part.runs),
             sum(part.width for part in parts),
             "".join(part.unprintable for part in parts),
         )
+        self._places.put(key, found)
+        return found
 
     def wrap(
         self,
