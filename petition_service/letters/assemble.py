@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .signing import PreparedSignature
 
 MEDIABOX = b"[0 0 %s %s]" % (fmt(L.PAGE_W).encode(), fmt(L.PAGE_H).encode())
+FLATE = b"/Filter/FlateDecode"
 #: Entries kept of repeated strings (cities, countries): bounds memory whatever the batch.
 CACHE_SIZE = 20_000
 
@@ -285,7 +286,7 @@ class BatchRenderer:
         # direction, the page number once per language.
         keys = {d: (d.letter.signature_slot, d.letter.rtl, d.language) for d in docs}
         boxes = sorted({key[:2] for key in keys.values()}, key=lambda box: box[1])
-        languages = sorted({d.language for d in docs})
+        languages = languages_of(docs)
         head = b"q /L0 Do Q q /Ft Do Q "
         step = max(1, min(1000, total // 100))
         n = 0
@@ -315,11 +316,10 @@ class BatchRenderer:
             for i in range(n_letter):
                 label = page_label(painter, d.language, i + 1, n_letter + n_table)
                 d.add_content_page((b"", b"q /L%d Do Q q /Ft Do Q %s" % (i, label)))
-        # The table's pages are drawn once per language (its words and dates), shared by
-        # every recipient reading it; page numbers once per language and letter length.
-        tables = {
-            language: Table(painter, language, total) for language in {d.language for d in docs}
-        }
+        # A table page is drawn once for every recipient. When they read several languages,
+        # each language draws its own title, headings and dates, and the numbers, names and
+        # places are drawn once per direction and shared by the languages written in it.
+        tables = {language: Table(painter, language, total) for language in languages_of(docs)}
         numbered = {d: (d.language, len(d.letter.pages)) for d in docs}
         rows: list[Row] = []
         page_no = 0
@@ -328,10 +328,19 @@ class BatchRenderer:
         def emit(n: int) -> None:
             nonlocal page_no
             first = n - len(rows) + 1
-            contents = {
-                language: zlib.compress(table.page(rows, first), 6)
-                for language, table in tables.items()
-            }
+            contents: dict[str, list[tuple[bytes, bytes]]] = {}
+            if len(tables) == 1:
+                [(language, table)] = tables.items()
+                contents[language] = [(FLATE, zlib.compress(table.page(rows, first), 6))]
+            else:
+                shared: dict[bool, bytes] = {}
+                for language, table in tables.items():
+                    if table.rtl not in shared:
+                        shared[table.rtl] = zlib.compress(table.shared(rows), 6)
+                    contents[language] = [
+                        (FLATE, zlib.compress(table.own(rows, first), 6)),
+                        (FLATE, shared[table.rtl]),
+                    ]
             page_no += 1
             numbers = {
                 (language, n_letter): page_label(
@@ -341,8 +350,7 @@ class BatchRenderer:
             }
             for d in docs:
                 d.add_content_page(
-                    (b"/Filter/FlateDecode", contents[d.language]),
-                    (b"", b"q /Ft Do Q " + numbers[numbered[d]]),
+                    *contents[d.language], (b"", b"q /Ft Do Q " + numbers[numbered[d]])
                 )
             rows.clear()
             if progress:
@@ -422,6 +430,11 @@ class BatchRenderer:
             if d.signature is not None:
                 d.write_signature()
             w.close(d.catalog, d.info, file_id)
+
+
+def languages_of(docs: Sequence[_Doc]) -> list[str]:
+    """The languages the recipients' letters are in, each once, in a fixed order."""
+    return sorted({d.language for d in docs})
 
 
 def _clean(text: str) -> str:

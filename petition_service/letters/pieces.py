@@ -564,16 +564,26 @@ class Table:
         )
 
     def page(self, rows: Sequence[Row], first_number: int) -> bytes:
+        """A whole table page: title, frame and every cell."""
+        return self.own(rows, first_number, dates=False) + b"\n" + self.shared(rows, dates=True)
+
+    def own(self, rows: Sequence[Row], first_number: int, dates: bool = True) -> bytes:
+        """What only readers of this table's language see on a page: its title, its frame
+        (headings) and, with ``dates``, the dates column."""
         frame = self._frames.get(len(rows))
         if frame is None:  # the same for every full page: worked out once
             frame = self._frames[len(rows)] = self._frame(len(rows))
         parts = [self._title(first_number, first_number + max(len(rows), 1) - 1), frame]
-        parts.append(f"BT {fmt(L.TEXT_GRAY)} g")
-        parts.append(self._rows(rows))
-        parts.append("ET")
+        if dates:
+            parts.append(f"BT {fmt(L.TEXT_GRAY)} g\n{self._dates_column(rows)}\nET")
         return "\n".join(parts).encode("ascii")
 
-    def _rows(self, rows: Sequence[Row]) -> str:
+    def shared(self, rows: Sequence[Row], dates: bool = False) -> bytes:
+        """The rows' numbers, names and places (and, with ``dates``, dates): the same for
+        every language written in this table's direction."""
+        return f"BT {fmt(L.TEXT_GRAY)} g\n{self._rows(rows, dates)}\nET".encode("ascii")
+
+    def _rows(self, rows: Sequence[Row], with_dates: bool = True) -> str:
         """The rows' text: the hot loop of annex mode (once per signer). Numbers and names in
         nominal glyphs are encoded in place; places and dates repeat, so each is worked out
         once per column into the operators around its row's baseline; a font is selected
@@ -634,8 +644,12 @@ class Table:
                 current = last
             # Places and dates repeat: each is worked out once per column, into the
             # operators around its row's baseline.
-            date = dates.get(signed_on) or self._date(signed_on)
-            for column, text in ((2, city), (3, country), (4, date)):
+            if with_dates:
+                date = dates.get(signed_on) or self._date(signed_on)
+                cells_of_row: tuple[tuple[int, str], ...] = ((2, city), (3, country), (4, date))
+            else:
+                cells_of_row = ((2, city), (3, country))
+            for column, text in cells_of_row:
                 if not text:
                     continue
                 key = (column, text, region)
@@ -652,6 +666,33 @@ class Table:
                 start = "" if font == current else f"/{font} {size_text} Tf "
                 append(f"{before}{y} Tm {start}{after}")
                 current = last
+        return "\n".join(out)
+
+    def _dates_column(self, rows: Sequence[Row]) -> str:
+        """The dates alone, in this table's language: for a page whose other cells are
+        shared with another language's readers."""
+        painter, size_text = self.painter, fmt(L.TABLE_SIZE)
+        header_bottom = L.TABLE_TOP - L.TITLE_BLOCK_H - L.HEADER_H
+        offset = (L.ROW_H - L.TABLE_SIZE * 0.72) / 2
+        out: list[str] = []
+        current = None
+        for i, (*_, signed_on, region) in enumerate(rows):
+            row_bottom = header_bottom - (i + 1) * L.ROW_H
+            text = self._dates.get(signed_on) or self._date(signed_on)
+            key = (4, text, region)
+            cell = self._places.get(key)
+            if cell is None:
+                cell = self._place_cell(text, 4, region)
+                self._places.put(key, cell)
+            if cell is _TWO_LINES:
+                width = painter.text(text, "sans", L.TABLE_SIZE, region=region).width
+                out.append(self._overflow(text, region, 4, row_bottom, 0.0, width))
+                current = None
+                continue
+            before, font, after, last = cell
+            start = "" if font == current else f"/{font} {size_text} Tf "
+            out.append(f"{before}{row_bottom + offset:.2f} Tm {start}{after}")
+            current = last
         return "\n".join(out)
 
     def _title(self, first: int, last: int) -> str:
