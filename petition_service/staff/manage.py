@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from ..types import utcnow
 from .service import StaffError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -173,6 +174,12 @@ def change_status(petition: Petition, action: str, update_message: str = "") -> 
     if target is PetitionStatus.OPEN and not petition.recipients:
         raise StaffError("Add at least one recipient before opening the petition.")
     petition.status = target
+    # The retention time counts from the closing (signatures/retention.py); a closed
+    # petition declared won keeps the day it closed.
+    if target is PetitionStatus.OPEN:
+        petition.closed_at = None
+    elif petition.closed_at is None:
+        petition.closed_at = utcnow()
     if message or target is PetitionStatus.OPEN:
         petition.update_message = message
 
