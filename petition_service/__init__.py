@@ -11,7 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import engine_options, load_config
+from .config import engine_options, load_config, sqlite_file
+from .filemodes import make_private
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -49,6 +50,9 @@ def create_app(
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    # Before the database, the counters or any mail file is created: owner only.
+    database_file = sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    make_private(Path(app.instance_path), *([database_file] if database_file else []))
     from .jsonsafe import SafeJSONProvider
 
     provider = SafeJSONProvider(app)

@@ -228,6 +228,14 @@ def _refuse_unsafe_production_settings(secret_key: str) -> None:
         )
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a `sqlite:///…` database URL, None for any other database."""
+    if not database_url.startswith("sqlite:///"):
+        return None
+    path = database_url.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         # One shared file; the busy timeout lets concurrent writers queue instead of failing.
