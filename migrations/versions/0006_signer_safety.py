@@ -36,7 +36,7 @@ BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 # The lifetime a confirm link had when these mails were sent (mail/tokens.py then).
 LEGACY_CONFIRM_DAYS = 7
 # The paths of the old links; an itsdangerous token is URL-safe base64 and dots.
-LEGACY_LINK = re.compile(r"/(confirm|withdraw)/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+LEGACY_LINK = re.compile(r"/(confirm|withdraw)/([A-Za-z0-9_.\-]+)")
 
 
 def _enum(name, *values):
@@ -120,7 +120,8 @@ def _keep_mailed_links():
     )
     found = {}
     for signature_id, body, created_at in rows:
-        for purpose, token in LEGACY_LINK.findall(body or ""):
+        for purpose, found_token in LEGACY_LINK.findall(body or ""):
+            token = found_token.rstrip(".")  # a link at the end of a sentence
             digest = hashlib.sha256(token.encode("ascii")).hexdigest()
             expires = created_at + timedelta(days=LEGACY_CONFIRM_DAYS) if purpose == "confirm" else None
             found[digest] = {
@@ -144,4 +145,5 @@ def downgrade():
         batch_op.drop_column("closed_at")
         batch_op.drop_column("protected_countries")
     with op.batch_alter_table("signatures", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_signatures_signature_display"), type_="check")
         batch_op.drop_column("display")

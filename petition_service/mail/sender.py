@@ -489,11 +489,12 @@ def remove_mail_files(signature_ids: list[int] | None = None) -> int:
         names = []
         for start in range(0, len(ids), SWEEP_BATCH):
             chunk = ids[start : start + SWEEP_BATCH]
-            rows = dict(
-                db.session.execute(
+            rows: dict[int, bool] = {
+                row_id: bool(erased)
+                for row_id, erased in db.session.execute(
                     select(OutboxMessage.id, and_(*of_erased)).where(OutboxMessage.id.in_(chunk))
-                ).tuples()
-            )
+                )
+            }
             # A file whose row is gone (it went with its purged signature) goes too.
             names += [present[i] for i in chunk if rows.get(i, True)]
     removed = 0

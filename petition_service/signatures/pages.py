@@ -21,6 +21,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..mail.compose import appearance
 from ..mail.links import petition_url, share_links
+from ..mail.sender import remove_mail_files
 from ..petitions.service import count_confirmed_signatures
 from ..receipts.codes import format_receipt_code
 from . import lifecycle
@@ -101,6 +102,9 @@ def withdraw_post(token: str) -> Response:
     except lifecycle.SignatureNotFound as exc:
         raise LinkError("not_found") from exc
     db.session.commit()
+    # After the commit: the mail files written for this signature go with its data (the
+    # privacy sweep removes any a crash left behind).
+    remove_mail_files([signature.id])
     return _back_to("signer.withdraw", token)
 
 

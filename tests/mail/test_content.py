@@ -64,7 +64,7 @@ def test_signer_supplied_text_is_escaped_in_the_html_part(app, smtp):
 def test_unusable_links_get_a_clear_page_never_a_500(app, client, smtp):
     with app.app_context():
         petition = make_petition()
-        signature = sign_petition(petition, "phuong@example.org")
+        sign_petition(petition, "phuong@example.org")
         petition_id = petition.id
     [mail] = smtp.messages
     confirm, withdraw = link(mail, "confirm"), link(mail, "withdraw")
