@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 
 from ..extensions import db, limiter
 from ..letters.models import Batch
@@ -104,19 +105,54 @@ def retention_days() -> int:
     return int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
 
 
-def petitions_past_retention(now: datetime | None = None) -> list[Petition]:
-    """Closed or won petitions, closed at least PERSONAL_DATA_RETENTION_DAYS ago, whose
-    confirmed signatures are all in batches recorded as delivered, and whose data has not
-    been erased since they closed."""
-    cutoff = (now or utcnow()) - timedelta(days=retention_days())
-    undelivered = exists().where(
-        Signature.petition_id == Petition.id,
+def _undelivered() -> Any:
+    """A confirmed signature in no batch, or in one not recorded as delivered."""
+    return and_(
         Signature.status == SignatureStatus.CONFIRMED,
         or_(
             Signature.batch_id.is_(None),
             ~exists().where(Batch.id == Signature.batch_id, Batch.delivered_at.is_not(None)),
         ),
     )
+
+
+@dataclass(frozen=True)
+class RetentionPlan:
+    """When a petition's personal data goes, for its staff page."""
+
+    days: int
+    erased_at: datetime | None
+    # The earliest erasure: `days` after the petition closed (None while it is open).
+    due_at: datetime | None
+    # Confirmed signatures not yet delivered: the data waits for them.
+    undelivered: int
+
+
+def retention_plan(petition: Petition) -> RetentionPlan:
+    closed = petition.status in (PetitionStatus.CLOSED, PetitionStatus.VICTORY)
+    days = retention_days()
+    undelivered = db.session.scalar(
+        select(func.count())
+        .select_from(Signature)
+        .where(Signature.petition_id == petition.id, _undelivered())
+    )
+    erased = petition.personal_data_erased_at
+    if erased is not None and petition.closed_at is not None and erased < petition.closed_at:
+        erased = None  # reopened and closed since: new signers' data is kept again
+    return RetentionPlan(
+        days=days,
+        erased_at=erased,
+        due_at=petition.closed_at + timedelta(days=days) if closed and petition.closed_at else None,
+        undelivered=undelivered or 0,
+    )
+
+
+def petitions_past_retention(now: datetime | None = None) -> list[Petition]:
+    """Closed or won petitions, closed at least PERSONAL_DATA_RETENTION_DAYS ago, whose
+    confirmed signatures are all in batches recorded as delivered, and whose data has not
+    been erased since they closed."""
+    cutoff = (now or utcnow()) - timedelta(days=retention_days())
+    undelivered = exists().where(Signature.petition_id == Petition.id, _undelivered())
     return list(
         db.session.scalars(
             select(Petition).where(
