@@ -7,9 +7,15 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: install run test lint syscheck translations bench cluster clean
+.PHONY: install system-packages run test lint syscheck translations bench cluster clean
 
-install: $(STAMP)
+install: system-packages $(STAMP)
+
+# The Debian packages the service needs (WeasyPrint's libraries, the letters' Noto fonts):
+# installed when missing, as root or with passwordless sudo; elsewhere the one apt-get
+# command is printed and make stops. Standard library only: it runs before .venv/ exists.
+system-packages:
+	@$(PYTHON) -I petition_service/syscheck.py --install
 
 # Reinstall only when the dependencies change, so a second `make install` is quick.
 $(STAMP): pyproject.toml

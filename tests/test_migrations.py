@@ -88,7 +88,8 @@ def test_the_signer_safety_migration_keeps_rows_and_the_links_already_mailed(bac
             flask_migrate.upgrade()
             with db.engine.connect() as connection:
                 assert connection.execute(text("SELECT display FROM signatures")).scalar() == "full"
-                closed = dict(connection.execute(text("SELECT slug, closed_at FROM petitions")).all())
+                petitions = text("SELECT slug, closed_at FROM petitions")
+                closed = dict(connection.execute(petitions).all())
                 assert closed["p1"] is None and closed["p2"] is not None
                 links = connection.execute(
                     text("SELECT purpose, expires_at FROM signature_links ORDER BY purpose")

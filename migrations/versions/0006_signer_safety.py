@@ -123,7 +123,9 @@ def _keep_mailed_links():
         for purpose, found_token in LEGACY_LINK.findall(body or ""):
             token = found_token.rstrip(".")  # a link at the end of a sentence
             digest = hashlib.sha256(token.encode("ascii")).hexdigest()
-            expires = created_at + timedelta(days=LEGACY_CONFIRM_DAYS) if purpose == "confirm" else None
+            expires = (
+                created_at + timedelta(days=LEGACY_CONFIRM_DAYS) if purpose == "confirm" else None
+            )
             found[digest] = {
                 "token_hash": digest,
                 "signature_id": signature_id,

@@ -5,13 +5,19 @@
     storage.py    instance/batches/<id>/ files, written atomically
     verify.py     offline check of an exported batch folder
     delivery.py   mailing each recipient their PDF and the manifest; the email ledger
+    attest.py     the manifest's detached signature
     context.py    plain data handed to the renderer
     render.py     the only WeasyPrint import: lays out assets/letter.html once per recipient
-    assemble.py   streams every signer's page (or table rows) into one PDF per recipient
-    pdfwriter.py  the streaming PDF writer; fonts.py the packaged fonts; layout.py geometry
+    assemble.py   the loop over signers: one PDF per recipient, every signer streamed once
+    pieces.py     page pieces (letter page, footer, signature, annex table) and the Painter
+    shaping.py    text to shaped runs: bidi, font fallback, HarfBuzz
+    pdffonts.py   the batch's fonts: codes, subsets, ToUnicode, the text operators
+    pdfwriter.py  the streaming PDF writer and its page tree
+    fonts.py      the font set (Debian's Noto files) and what it can print
+    layout.py     the page's geometry, in one place, and the words around the letter
     signing.py    PAdES signing and verification with pyHanko; the instance's own key pair
-    fetcher.py    WeasyPrint may fetch packaged assets only
+    fetcher.py    WeasyPrint may fetch the font set's files only
 
 Nothing here imports WeasyPrint or pyHanko at import time: the web app loads them on the
-first render only.
+first render only (signing only reads the font set's character maps, once).
 """

@@ -47,7 +47,7 @@ from ..staff.models import StaffUser
 from ..text import paragraphs
 from ..types import affected_rows, utcnow
 from .attest import sign_detached
-from .context import LANGUAGES, LetterContext, LetterRecipient, Signer
+from .context import LetterContext, LetterRecipient, Signer
 from .models import Batch, BatchDocument, BatchMode, BatchStatus
 from .storage import batch_storage
 
@@ -383,9 +383,8 @@ def _plan(batch: Batch) -> _Plan:
         batch_id=str(batch.id),
         organisation=snapshot["organisation"],
         petition_title=snapshot["title"],
-        # Footer and table labels exist in English and Vietnamese; the letter text itself
-        # is always the petition's own.
-        language=language if language in LANGUAGES else "en",
+        # The letter's direction and the words around it follow the petition's language.
+        language=language,
         letter_paragraphs=tuple(snapshot["letter_paragraphs"]),
         closing=snapshot["closing"],
         issued_on=batch.created_at.astimezone(UTC).date(),
@@ -435,7 +434,7 @@ def _signer_stream(batch_id: int, language: str) -> Callable[[], Generator[Signe
                     signed_on = days.get(day)
                     if signed_on is None:
                         signed_on = days[day] = date.fromisoformat(day)
-                    yield Signer(number, name, city or "", country, signed_on)
+                    yield Signer(number, name, city or "", country, signed_on, code)
 
     return stream
 
@@ -580,7 +579,7 @@ def _render_files(plan: _Plan, progress: ProgressCallback | None) -> list[BatchD
         )
         if result.degraded_names:
             log.warning(
-                "batch %s: %d signers have characters the fonts cannot draw (printed as U+FFFD)",
+                "batch %s: %d signers have characters no font of the set has (printed as boxes)",
                 plan.batch_id,
                 len(result.degraded_names),
             )

@@ -9,10 +9,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
-
-Mode = Literal["letters", "annex"]
-LANGUAGES = ("en", "vi")
 
 
 @dataclass(frozen=True)
@@ -29,8 +25,10 @@ class Signer:
     number: int
     name: str
     city: str
-    country: str
+    country: str  # the country's name, in the petition's language
     signed_on: datetime.date
+    #: ISO 3166-1 alpha-2: picks the regional forms of Han characters (JP, KR, TW, HK, CN).
+    country_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,9 @@ class LetterContext:
     batch_id: str
     organisation: str
     petition_title: str
-    language: str  # "en" or "vi"
+    #: The petition's language (e.g. "en", "vi", "ar"): the letter's direction and the
+    #: language of the words around it (English where there are none in that language).
+    language: str
     letter_paragraphs: tuple[str, ...]  # a list is accepted and converted
     closing: str  # e.g. "Yours sincerely,"
     issued_on: datetime.date
@@ -49,17 +49,16 @@ class LetterContext:
     def __post_init__(self) -> None:
         if not isinstance(self.letter_paragraphs, tuple):
             object.__setattr__(self, "letter_paragraphs", tuple(self.letter_paragraphs))
-        if self.language not in LANGUAGES:
-            raise ValueError(f"unsupported language {self.language!r} (expected 'en' or 'vi')")
 
 
 @dataclass
 class RenderResult:
     pages: int
-    #: Original (unsanitised) names of signers whose name, city or country contained
-    #: characters the packaged fonts cannot draw; those characters were printed as U+FFFD.
+    #: Names (as given) of signers whose name, city or country has a character no font of
+    #: the set can draw (signing refuses those; older rows may have them): it is printed as
+    #: an empty box, the text under it still extractable.
     degraded_names: list[str] = field(default_factory=list)
-    #: Letter fields (e.g. "recipient.name", "letter_paragraphs[2]") that were degraded.
+    #: Letter fields (e.g. "recipient.name", "letter") with such characters.
     degraded_fields: list[str] = field(default_factory=list)
     signed: bool = False
     bytes_written: int = 0

@@ -22,6 +22,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..errors import ConflictError
 from ..extensions import db
 from ..i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from ..mail import sender
@@ -41,8 +42,8 @@ MANIFEST_NAME = "manifest.json"
 COMPANION_FILES = (MANIFEST_NAME, MANIFEST_NAME + ".sig")
 
 
-class DeliveryError(Exception):
-    """A batch cannot be sent by email as asked."""
+class DeliveryError(ConflictError):
+    """A batch cannot be sent by email as asked (a 409 when it reaches errors.py)."""
 
 
 # --------------------------------------------------------------------------------------

@@ -1,68 +1,57 @@
-"""URL fetching policy for WeasyPrint: packaged assets only.
+"""What WeasyPrint may fetch: the font files of the set (`fonts.py`), and nothing else.
 
-The template and stylesheet refer to assets as ``letters-asset:<relative path>``
-(e.g. ``letters-asset:fonts/NotoSerif-Regular.ttf``).  This module resolves
-such URLs strictly inside ``letters/assets`` and refuses every other URL
-(http, https, file, data, ...) by raising :class:`AssetRefused`.  A missing
-asset raises :class:`AssetMissing`.
+The letter's stylesheet is inline and its @font-face rules point at
+``letters-font:<file name>/<face index>``; this module resolves such a URL to a file of
+the font set and refuses every other URL (http, https, file, data, any other font) by
+raising `AssetRefused`, so a name such as ``<img src="http://…">`` is printed as typed and
+fetches nothing. A face inside a collection (the CJK `.ttc` files) is served as a subset of
+that face to the characters of the letter, since WeasyPrint cannot pick a face of a
+collection and the whole face would be 20 MB.
 
-This module does not import WeasyPrint; :mod:`letters.render` wraps
-:func:`resolve_asset` into a WeasyPrint ``URLFetcher`` configured with
-``fail_on_errors=True`` so that any refusal aborts the render instead of being
-logged and ignored.
+This module does not import WeasyPrint; `render.py` wraps `font_response` into a
+WeasyPrint ``URLFetcher`` that fails the render on any refusal.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import pathlib
-from urllib.parse import unquote
+from collections.abc import Iterable
 
-SCHEME = "letters-asset:"
-ASSET_DIR = pathlib.Path(__file__).resolve().parent / "assets"
+import uharfbuzz as hb
 
-_TYPES = {
-    ".css": "text/css",
-    ".ttf": "font/ttf",
-    ".otf": "font/otf",
-    ".woff2": "font/woff2",
-    ".html": "text/html",
-}
+from .fonts import FontFile, all_font_files, face
+
+SCHEME = "letters-font:"
 
 
 class AssetError(Exception):
-    """Base class for asset fetching failures."""
+    """Base class for fetching failures."""
 
 
 class AssetRefused(AssetError):
-    """A URL outside the packaged assets was requested."""
+    """A URL that is not a font of the set was requested."""
 
 
-class AssetMissing(AssetError):
-    """A packaged asset URL points at a file that does not exist."""
+def font_url(file: FontFile) -> str:
+    return f"{SCHEME}{file.path.name}/{file.index}"
 
 
-def asset_url(relpath: str) -> str:
-    return SCHEME + relpath
-
-
-def resolve_asset(url: str) -> tuple[pathlib.Path, str]:
-    """Map an asset URL to ``(path, mime_type)`` or raise."""
+def resolve_font(url: str) -> FontFile:
+    """The font file a ``letters-font:`` URL names, or `AssetRefused`."""
     if not isinstance(url, str) or not url.startswith(SCHEME):
-        raise AssetRefused(f"refusing to fetch non-packaged URL: {url!r}")
-    rel = unquote(url[len(SCHEME) :].split("#", 1)[0].split("?", 1)[0]).lstrip("/")
-    if not rel or "\\" in rel or "\0" in rel:
-        raise AssetRefused(f"invalid asset URL: {url!r}")
-    path = (ASSET_DIR / rel).resolve()
-    try:
-        path.relative_to(ASSET_DIR)
-    except ValueError:
-        raise AssetRefused(f"asset URL escapes the asset directory: {url!r}") from None
-    if not path.is_file():
-        raise AssetMissing(f"packaged asset not found: {rel} ({path})")
-    mime = (
-        _TYPES.get(path.suffix.lower())
-        or mimetypes.guess_type(path.name)[0]
-        or "application/octet-stream"
-    )
-    return path, mime
+        raise AssetRefused(f"refusing to fetch a URL that is not a letter font: {url!r}")
+    for file in all_font_files():
+        if font_url(file) == url:
+            return file
+    raise AssetRefused(f"not a font of the letters' font set: {url!r}")
+
+
+def font_bytes(file: FontFile, characters: Iterable[str]) -> bytes:
+    """The file as WeasyPrint gets it: as installed, or one face of a collection cut down
+    to ``characters`` (with the layout rules that shape them)."""
+    if file.path.suffix != ".ttc":
+        face(file)  # checks that the set is installed
+        return file.path.read_bytes()
+    subset_input = hb.SubsetInput()
+    subset_input.unicode_set.update({ord(c) for c in characters} | set(range(0x20, 0x7F)))
+    subset_input.flags = hb.SubsetFlags.NO_HINTING
+    return bytes(hb.subset(face(file).hb_face, subset_input).blob.data)

@@ -1,211 +1,352 @@
-"""Packaged fonts: metrics, coverage, text sanitising and subsetting.
+"""The font set: Debian's Noto files, an explicit ordered list, checked before use.
 
-All fonts ship inside ``letters/assets/fonts`` (Noto, SIL OFL 1.1, see
-``OFL.txt``).  Nothing here looks at system fonts.
+Every face the letters draw with is named here by file (and face index inside a `.ttc`
+collection), with the Debian package that installs it: `fonts-noto-core` for every script
+but Han, kana and Hangul, which come from `fonts-noto-cjk`. Nothing looks at fontconfig or
+at any other font on the machine: a missing file is a `FontsMissing` error that names it and
+its package, never a silent fallback, so a batch rendered again on any machine set up the
+same way gives the same bytes.
 
-Text drawn by the low-level writer is *not* shaped: every character maps to
-exactly one glyph through the font's cmap.  That is exact for Latin,
-Vietnamese (after NFC, every Vietnamese letter is one precomposed code point),
-Greek and Cyrillic, which is what the fonts cover.  Anything the fonts do not
-cover is replaced by U+FFFD (a visible "replacement character" glyph that all
-packaged fonts have) and reported, never dropped.
+Per style (serif for the letter and the signature, sans for tables and footers) the faces
+form a fallback chain: Latin, Greek and Cyrillic first, then one family per script, then the
+CJK face of the signer's region (Japanese, Korean, simplified or traditional Chinese,
+Hong Kong), since Han characters are drawn differently in each.
+
+`printable_coverage()` is what signing checks a name against: the code points that every
+style used for signer text can draw. It reads only the fonts' character maps, once per
+process and only when first asked, in about 25 ms.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
-import pathlib
+import struct
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
-from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
+import uharfbuzz as hb
 
-FONT_DIR = pathlib.Path(__file__).resolve().parent / "assets" / "fonts"
+CORE_DIR = Path("/usr/share/fonts/truetype/noto")
+CJK_DIR = Path("/usr/share/fonts/opentype/noto")
+CORE_PACKAGE = "fonts-noto-core"
+CJK_PACKAGE = "fonts-noto-cjk"
 
-#: Visible placeholder for characters no packaged font can draw.
-PLACEHOLDER = "\ufffd"
+Style = Literal["serif", "serif-bold", "serif-italic", "sans", "sans-bold"]
+STYLES: tuple[Style, ...] = ("serif", "serif-bold", "serif-italic", "sans", "sans-bold")
+#: The styles a signer's name or city is printed in (letters mode: serif; annex: sans).
+SIGNER_STYLES: tuple[Style, ...] = ("serif-bold", "serif", "sans")
 
-#: Logical font keys -> files.  Serif is used for the letter, Sans for tables
-#: and footers.
-FONT_FILES = {
-    "serif": "NotoSerif-Regular.ttf",
-    "serif-bold": "NotoSerif-Bold.ttf",
-    "serif-italic": "NotoSerif-Italic.ttf",
-    "sans": "NotoSans-Regular.ttf",
-    "sans-bold": "NotoSans-Bold.ttf",
+Region = Literal["JP", "KR", "SC", "TC", "HK"]
+#: Faces of the Noto CJK collections, by index.
+CJK_FACES: dict[Region, int] = {"JP": 0, "KR": 1, "SC": 2, "TC": 3, "HK": 4}
+DEFAULT_REGION: Region = "SC"
+COUNTRY_REGIONS: dict[str, Region] = {
+    "JP": "JP",
+    "KR": "KR",
+    "KP": "KR",
+    "TW": "TC",
+    "HK": "HK",
+    "MO": "HK",
+    "CN": "SC",
+    "SG": "SC",
 }
+LANGUAGE_REGIONS: dict[str, Region] = {
+    "ja": "JP",
+    "ko": "KR",
+    "zh": "SC",
+    "zh-cn": "SC",
+    "zh-hans": "SC",
+    "zh-tw": "TC",
+    "zh-hant": "TC",
+    "zh-hk": "HK",
+}
+
+#: (serif family, sans family) per script, in fallback order. Debian 12 has no Noto Sans
+#: Tibetan: its serif face serves both styles.
+SCRIPT_FAMILIES: tuple[tuple[str, str, str], ...] = (
+    ("Latin, Greek, Cyrillic", "NotoSerif", "NotoSans"),
+    ("Armenian", "NotoSerifArmenian", "NotoSansArmenian"),
+    ("Georgian", "NotoSerifGeorgian", "NotoSansGeorgian"),
+    ("Hebrew", "NotoSerifHebrew", "NotoSansHebrew"),
+    ("Arabic", "NotoNaskhArabic", "NotoSansArabic"),
+    ("Devanagari", "NotoSerifDevanagari", "NotoSansDevanagari"),
+    ("Bengali", "NotoSerifBengali", "NotoSansBengali"),
+    ("Gurmukhi", "NotoSerifGurmukhi", "NotoSansGurmukhi"),
+    ("Gujarati", "NotoSerifGujarati", "NotoSansGujarati"),
+    ("Tamil", "NotoSerifTamil", "NotoSansTamil"),
+    ("Telugu", "NotoSerifTelugu", "NotoSansTelugu"),
+    ("Kannada", "NotoSerifKannada", "NotoSansKannada"),
+    ("Malayalam", "NotoSerifMalayalam", "NotoSansMalayalam"),
+    ("Sinhala", "NotoSerifSinhala", "NotoSansSinhala"),
+    ("Thai", "NotoSerifThai", "NotoSansThai"),
+    ("Lao", "NotoSerifLao", "NotoSansLao"),
+    ("Khmer", "NotoSerifKhmer", "NotoSansKhmer"),
+    ("Myanmar", "NotoSerifMyanmar", "NotoSansMyanmar"),
+    ("Tibetan", "NotoSerifTibetan", "NotoSerifTibetan"),
+    ("Ethiopic", "NotoSerifEthiopic", "NotoSansEthiopic"),
+)
+CJK_COLLECTIONS = {"serif": "NotoSerifCJK", "sans": "NotoSansCJK"}
+
+
+class FontsMissing(RuntimeError):
+    """Font files of the set are not installed."""
+
+    def __init__(self, missing: list[FontFile]) -> None:
+        self.missing = missing
+        packages = sorted({f.package for f in missing})
+        names = ", ".join(str(f.path) for f in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        super().__init__(
+            f"font files missing: {names}{more} (Debian package {', '.join(packages)}); "
+            f"install with: sudo apt-get install -y {' '.join(packages)}"
+        )
 
 
 @dataclass(frozen=True)
-class FontMetrics:
-    key: str
-    path: pathlib.Path
-    postscript_name: str
-    units_per_em: int
-    #: codepoint -> glyph id
-    cmap: dict
-    #: str.translate table: codepoint -> 4 hex digits of the glyph id
-    hex_table: dict
-    #: character -> advance width in 1/1000 em
-    advance: dict
+class FontFile:
+    path: Path
+    index: int  # face index inside a collection, 0 for a plain file
+    package: str
+
+    @property
+    def label(self) -> str:
+        return self.path.name if self.path.suffix != ".ttc" else f"{self.path.name}#{self.index}"
+
+
+def _core(family: str, weight: str) -> FontFile:
+    return FontFile(CORE_DIR / f"{family}-{weight}.ttf", 0, CORE_PACKAGE)
+
+
+def _cjk(kind: str, weight: str, region: Region) -> FontFile:
+    path = CJK_DIR / f"{CJK_COLLECTIONS[kind]}-{weight}.ttc"
+    return FontFile(path, CJK_FACES[region], CJK_PACKAGE)
+
+
+def _kind_weight(style: Style) -> tuple[str, str]:
+    kind = "sans" if style.startswith("sans") else "serif"
+    return kind, ("Bold" if style.endswith("bold") else "Regular")
+
+
+@functools.cache
+def font_files(style: Style, region: Region = DEFAULT_REGION) -> tuple[FontFile, ...]:
+    """The fallback chain of ``style``: the first face that has a character draws it."""
+    kind, weight = _kind_weight(style)
+    chain = []
+    for script, serif, sans in SCRIPT_FAMILIES:
+        family = sans if kind == "sans" else serif
+        # Only Latin has a true italic; other scripts print upright in italic text.
+        italic = style == "serif-italic" and script.startswith("Latin")
+        chain.append(_core(family, "Italic" if italic else weight))
+    chain.append(_cjk(kind, weight, region))
+    return tuple(chain)
+
+
+def all_font_files() -> list[FontFile]:
+    """Every file of the set, once, in a stable order."""
+    seen: dict[FontFile, None] = {}
+    for style in STYLES:
+        for region in CJK_FACES:
+            for file in font_files(style, region):
+                seen.setdefault(file, None)
+    return list(seen)
+
+
+def check_installed() -> None:
+    """Raise `FontsMissing` unless every file of the set is there."""
+    missing = [f for f in all_font_files() if not f.path.is_file()]
+    if missing:
+        raise FontsMissing(missing)
+
+
+_checked = False
+_lock = threading.Lock()
+
+
+def _ensure_installed() -> None:
+    global _checked
+    if not _checked:
+        check_installed()
+        _checked = True
+
+
+def region_for(text: str, country: str | None = None, language: str | None = None) -> Region:
+    """Which regional CJK face draws Han in ``text``: kana means Japanese, Hangul Korean;
+    otherwise the signer's country, then the petition's language decide."""
+    if text and max(text) >= "\u3040":
+        for char in text:
+            if "\u3040" <= char <= "\u30ff" or "\u31f0" <= char <= "\u31ff":
+                return "JP"
+            if "\uac00" <= char <= "\ud7af" or "\u1100" <= char <= "\u11ff":
+                return "KR"
+    if country and country in COUNTRY_REGIONS:
+        return COUNTRY_REGIONS[country]
+    if language:
+        lang = language.lower()
+        return LANGUAGE_REGIONS.get(lang) or LANGUAGE_REGIONS.get(lang[:2], DEFAULT_REGION)
+    return DEFAULT_REGION
+
+
+# --------------------------------------------------------------------------------------
+# Faces
+
+
+#: Categories never drawn from a nominal glyph: marks need positioning, the rest is invisible.
+_NOT_NOMINAL = {"Mn", "Mc", "Me", "Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+class Face:
+    """One face of the set, opened with HarfBuzz (the file is mapped, not read)."""
+
+    def __init__(self, file: FontFile) -> None:
+        self.file = file
+        self.label = file.label
+        self.hb_face = hb.Face(hb.Blob.from_file_path(str(file.path)), file.index)
+        self.hb_font = hb.Font(self.hb_face)
+        self.upem = self.hb_face.upem
+        self.scale = 1000.0 / self.upem  # font units -> 1/1000 em
+        self.unicodes = self.hb_face.unicodes
+        self.num_glyphs = self.hb_face.glyph_count
+        self.is_cff = "CFF " in self.hb_face.table_tags
+        name = self.hb_face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME)
+        self.postscript_name = name or file.path.stem
+        space = self.hb_font.get_nominal_glyph(0x20)
+        #: An empty glyph, drawn with no width where characters have no glyph of their own.
+        self.blank_gid = space if space is not None else 0
+        self._advances: dict[int, float] = {}
+        self._nominal: tuple[frozenset[str], dict[str, float], dict[int, str]] | None = None
+
+    def covers(self, char: str) -> bool:
+        return ord(char) in self.unicodes
+
+    def advance(self, gid: int) -> float:
+        """Nominal advance of a glyph, in 1/1000 em."""
+        value = self._advances.get(gid)
+        if value is None:
+            value = self._advances[gid] = self.hb_font.get_glyph_h_advance(gid) * self.scale
+        return value
+
+    def gid(self, char: str) -> int:
+        return self.hb_font.get_nominal_glyph(ord(char)) or 0
+
+    def _nominal_tables(self) -> tuple[frozenset[str], dict[str, float], dict[int, str]]:
+        if self._nominal is None:
+            chars, widths, hexes = set(), {}, {}
+            for cp in self.unicodes:
+                char = chr(cp)
+                bidi = unicodedata.bidirectional(char)
+                if unicodedata.category(char) in _NOT_NOMINAL or bidi in ("R", "AL", "AN"):
+                    continue
+                gid = self.gid(char)
+                chars.add(char)
+                widths[char] = self.advance(gid)
+                hexes[cp] = f"{gid:04X}"
+            self._nominal = (frozenset(chars), widths, hexes)
+        return self._nominal
+
+    @property
+    def nominal_chars(self) -> frozenset[str]:
+        """Characters that print as their own glyph, unshaped (the writer's fast path)."""
+        return self._nominal_tables()[0]
+
+    @property
+    def nominal_widths(self) -> dict[str, float]:
+        return self._nominal_tables()[1]
+
+    @property
+    def nominal_hex(self) -> dict[int, str]:
+        """`str.translate` table: character -> 4 hex digits of its glyph id."""
+        return self._nominal_tables()[2]
+
+    @functools.cached_property
+    def descriptor(self) -> FaceDescriptor:
+        return _descriptor(self)
+
+    def table(self, tag: str) -> bytes:
+        return bytes(self.hb_face.reference_table(tag).data)
+
+
+@dataclass(frozen=True)
+class FaceDescriptor:
+    """The figures a PDF font descriptor needs, in 1/1000 em."""
+
+    bbox: tuple[int, int, int, int]
     ascent: int
     descent: int
     cap_height: int
-    bbox: tuple
     italic_angle: float
     flags: int
-    glyph_advance: dict  # gid -> advance in 1/1000 em
-
-    def width(self, text: str, size: float) -> float:
-        """Width in points of ``text`` (already sanitised) at ``size``."""
-        adv = self.advance
-        return sum(map(adv.__getitem__, text)) * size / 1000.0
-
-    def encode(self, text: str) -> str:
-        """Hex glyph string for a PDF ``<...> Tj`` with Identity-H encoding."""
-        return text.translate(self.hex_table)
 
 
-@functools.cache
-def metrics(key: str) -> FontMetrics:
-    path = FONT_DIR / FONT_FILES[key]
-    if not path.is_file():
-        raise FileNotFoundError(f"packaged font missing: {path}")
-    # Closed at once: every figure is copied out, and a lazy font would keep the file open.
-    with TTFont(path, lazy=True) as font:
-        return _read_metrics(key, path, font)
-
-
-def _read_metrics(key: str, path: pathlib.Path, font: TTFont) -> FontMetrics:
-    upm = font["head"].unitsPerEm
-    cmap = dict(font.getBestCmap())
-    order = font.getGlyphOrder()
-    gid_of = {name: i for i, name in enumerate(order)}
-    hmtx = font["hmtx"].metrics
-    scale = 1000.0 / upm
-    cp_gid = {cp: gid_of[name] for cp, name in cmap.items()}
-    glyph_advance = {gid_of[name]: round(hmtx[name][0] * scale) for name in order}
-    advance = {chr(cp): glyph_advance[g] for cp, g in cp_gid.items()}
-    hex_table = {cp: f"{g:04X}" for cp, g in cp_gid.items()}
-    os2 = font["OS/2"]
-    head = font["head"]
-    post = font["post"]
-    ps_name = font["name"].getDebugName(6) or path.stem
-    flags = 32  # nonsymbolic
-    if "Serif" in ps_name and "Sans" not in ps_name:
+def _descriptor(face: Face) -> FaceDescriptor:
+    scale = face.scale
+    head = face.table("head")
+    x_min, y_min, x_max, y_max = struct.unpack(">4h", head[36:44])
+    post = face.table("post")
+    italic_angle = struct.unpack(">i", post[4:8])[0] / 65536.0
+    os2 = face.table("OS/2")
+    ascent, descent = struct.unpack(">2h", os2[68:72])
+    version = struct.unpack(">H", os2[0:2])[0]
+    cap = struct.unpack(">h", os2[88:90])[0] if version >= 2 and len(os2) >= 90 else 0.7 * ascent
+    flags = 4  # symbolic: the glyphs are addressed by id, not by a standard encoding
+    if "Serif" in face.postscript_name or "Naskh" in face.postscript_name:
         flags |= 2
-    if post.italicAngle:
+    if italic_angle:
         flags |= 64
-    return FontMetrics(
-        key=key,
-        path=path,
-        postscript_name=ps_name,
-        units_per_em=upm,
-        cmap=cp_gid,
-        hex_table=hex_table,
-        advance=advance,
-        ascent=round(os2.sTypoAscender * scale),
-        descent=round(os2.sTypoDescender * scale),
-        cap_height=round(getattr(os2, "sCapHeight", 700) * scale),
-        bbox=tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
-        italic_angle=float(post.italicAngle),
+    return FaceDescriptor(
+        bbox=(
+            round(x_min * scale),
+            round(y_min * scale),
+            round(x_max * scale),
+            round(y_max * scale),
+        ),
+        ascent=round(ascent * scale),
+        descent=round(descent * scale),
+        cap_height=round(cap * scale),
+        italic_angle=italic_angle,
         flags=flags,
-        glyph_advance=glyph_advance,
     )
+
+
+_faces: dict[FontFile, Face] = {}
+
+
+def face(file: FontFile) -> Face:
+    """The open face of ``file`` (opened once per process)."""
+    found = _faces.get(file)
+    if found is None:
+        with _lock:
+            _ensure_installed()
+            found = _faces.get(file)
+            if found is None:
+                found = _faces[file] = Face(file)
+    return found
 
 
 @functools.cache
-def covered_chars(keys: tuple = tuple(FONT_FILES)) -> frozenset:
-    """Characters every font in ``keys`` can draw (printable ones only)."""
-    sets = [set(map(chr, metrics(k).cmap)) for k in keys]
-    common = set.intersection(*sets)
-    # Control and format characters are never printed, even if a font maps them.
-    return frozenset(
-        c
-        for c in common
-        if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
-    )
+def chain(style: Style, region: Region = DEFAULT_REGION) -> tuple[Face, ...]:
+    """The open faces of `font_files(style, region)`."""
+    return tuple(face(f) for f in font_files(style, region))
 
 
-def sanitize(text: str) -> tuple[str, bool]:
-    """NFC-normalise, collapse whitespace and replace undrawable characters.
+@functools.cache
+def printable_coverage() -> hb.Set:
+    """Code points that every style used for signer text can draw, whatever the region.
 
-    Returns ``(printable_text, degraded)``.  ``degraded`` is True when at
-    least one character was replaced by :data:`PLACEHOLDER`.
+    For signing, in any process: it maps each file only to read its character map and
+    keeps none of them open, about 25 ms once.
     """
-    text = unicodedata.normalize("NFC", " ".join(text.split()))
-    cov = covered_chars()
-    if cov.issuperset(text):
-        return text, False
-    out = []
-    degraded = False
-    for ch in text:
-        if ch in cov:
-            out.append(ch)
+    _ensure_installed()
+    result: hb.Set | None = None
+    for style in SIGNER_STYLES:
+        union = hb.Set()
+        for file in font_files(style):
+            union.update(hb.Face(hb.Blob.from_file_path(str(file.path)), file.index).unicodes)
+        if result is None:
+            result = union
         else:
-            out.append(PLACEHOLDER)
-            degraded = True
-    # A run of several undrawable code points that form one visible cluster
-    # (e.g. an emoji ZWJ sequence) still shows one placeholder per code point:
-    # deliberately conservative, nothing is hidden.
-    return "".join(out), degraded
-
-
-_subset_lock = threading.Lock()
-
-
-def subset_font(key: str, chars: set) -> tuple[bytes, str, dict]:
-    """Subset packaged font ``key`` to ``chars`` keeping original glyph ids.
-
-    Returns ``(ttf_bytes, subset_tag, {gid: char})``.  Glyph ids are retained
-    (``retain_gids``) so content streams can be written with the full font's
-    glyph ids before the subset is known.
-    """
-    m = metrics(key)
-    gids = {0}
-    to_unicode: dict[int, str] = {}
-    for ch in sorted(chars):
-        gid = m.cmap[ord(ch)]
-        gids.add(gid)
-        # One glyph may serve several code points (rare after NFC); keep the first.
-        to_unicode.setdefault(gid, ch)
-    opts = ft_subset.Options()
-    opts.retain_gids = True
-    opts.layout_features = []
-    opts.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "DSIG", "MATH", "STAT", "meta"]
-    opts.hinting = False
-    opts.notdef_outline = True
-    opts.name_IDs = [0, 1, 2, 3, 4, 5, 6]
-    opts.name_languages = [0x409]
-    opts.glyph_names = False
-    opts.recalc_bounds = False
-    # Closing the font matters: fontTools reads tables on demand and would otherwise keep
-    # the file open until garbage collection.
-    with _subset_lock, TTFont(m.path) as font:
-        data = _subset_bytes(font, gids, opts)
-    digest = hashlib.sha256(
-        key.encode() + b"\0" + ",".join(map(str, sorted(gids))).encode()
-    ).digest()
-    tag = "".join(chr(ord("A") + b % 26) for b in digest[:6])
-    return data, tag, to_unicode
-
-
-def _subset_bytes(font: TTFont, gids: set[int], opts: ft_subset.Options) -> bytes:
-    # Deleting layout tables BEFORE subsetting avoids decompiling them
-    # (0.9 s -> 0.05 s per font); the writer does no shaping anyway.
-    for table in ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "STAT", "DSIG", "meta"):
-        if table in font:
-            del font[table]
-    sub = ft_subset.Subsetter(opts)
-    sub.populate(gids=sorted(gids))
-    sub.subset(font)
-    # Keep the font's own `head.modified`: with fontTools' default (now) the subset, and so
-    # every PDF, would differ from one render of the same batch to the next.
-    font.recalcTimestamp = False
-    buf = io.BytesIO()
-    font.save(buf)
-    return buf.getvalue()
+            result.intersection_update(union)
+    assert result is not None
+    return result

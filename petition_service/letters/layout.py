@@ -1,4 +1,9 @@
-"""Page geometry (PDF points, origin bottom-left) and localised labels."""
+"""The letter's geometry, in one place, and the words printed around it.
+
+Every measure of the page lives here, in PDF points (origin bottom-left): the page pieces
+(`pieces.py`) draw with them and the letter's stylesheet (`assets/letter.css`) is filled
+in from `stylesheet_values()`, so WeasyPrint's layout and the writer agree by construction.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,34 @@ from typing import TypedDict
 MM = 72.0 / 25.4
 PAGE_W = 210 * MM
 PAGE_H = 297 * MM
-MARGIN_LEFT = 24 * MM
-MARGIN_RIGHT = 24 * MM
 MARGIN_TOP = 20 * MM
-TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT
-# Keep in sync with assets/_page.css (@page margin-bottom: 32mm).
+MARGIN_RIGHT = 24 * MM
+MARGIN_LEFT = 24 * MM
+#: The bottom page margin of the letter: its text never comes below this line.
 CONTENT_BOTTOM = 32 * MM
+TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT
+
+# The letter's text
+BODY_SIZE = 10.5
+LINE_HEIGHT = 1.42  # times the font size
+#: Room kept in the letter for the signer's name and place (letters mode).
+SIGNATURE_MIN_HEIGHT = 19 * MM
+
+# Footer, drawn on every page below the content
 FOOTER_RULE_Y = 24 * MM
 FOOTER_LINE1_Y = 19 * MM
 FOOTER_LINE2_Y = 14.6 * MM
 FOOTER_SIZE = 7.5
+FOOTER_GAP = 12.0  # between the two texts of a footer line
 
-# Signature stamp (letters mode)
-SIG_SIZE = 10.5
-SIG_LEADING = 1.42 * SIG_SIZE
+# The signer's name and place (letters mode): bold name, then place, shrunk to fit
+SIG_SIZE = BODY_SIZE
 SIG_MIN_SIZE = 6.0
+SIG_SHRINK = 0.88  # each step down in size
 
 # Annex table
 TABLE_TITLE_SIZE = 12.0
+TABLE_RANGE_SIZE = FOOTER_SIZE + 0.5
 TABLE_SIZE = 8.6
 TABLE_HEADER_SIZE = 8.0
 ROW_H = 13.0
@@ -33,25 +48,59 @@ HEADER_H = 17.0
 TABLE_TOP = PAGE_H - MARGIN_TOP
 TITLE_BLOCK_H = 26.0
 CELL_PAD = 4.0
-MIN_HSCALE = 70.0  # % horizontal compression before the font size is reduced
+MIN_HSCALE = 0.7  # horizontal compression allowed before a cell's text gets smaller
+TWO_LINE_SCALE = 0.68  # size of each of the two lines of a cell too long for one
 # Column widths as fractions of TEXT_W: No., Name, City, Country, Date signed
 COL_FRACTIONS = (0.095, 0.375, 0.2, 0.17, 0.16)
 ROWS_PER_PAGE = int((TABLE_TOP - TITLE_BLOCK_H - HEADER_H - CONTENT_BOTTOM) // ROW_H)
 
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# Colours (gray levels and RGB)
+TEXT_GRAY = 0.067
+FOOTER_GRAY = 0.33
+TITLE_RGB = (0.114, 0.208, 0.341)
+
+#: Languages written right to left: the letter is laid out from the right, the table's
+#: columns and the footer are mirrored.
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ug", "ps", "sd", "ckb", "yi", "dv"})
+
+
+def is_rtl(language: str) -> bool:
+    return language.lower().split("-")[0] in RTL_LANGUAGES
+
+
+def stylesheet_values() -> dict[str, str]:
+    """The measures `assets/letter.css` is filled in with."""
+
+    def mm(points: float) -> str:
+        return f"{points / MM:.2f}mm"
+
+    return {
+        "margin": f"{mm(MARGIN_TOP)} {mm(MARGIN_RIGHT)} {mm(CONTENT_BOTTOM)} {mm(MARGIN_LEFT)}",
+        "body_size": f"{BODY_SIZE}pt",
+        "line_height": str(LINE_HEIGHT),
+        "signature_min_height": mm(SIGNATURE_MIN_HEIGHT),
+    }
+
+
+def column_edges(rtl: bool = False) -> list[tuple[float, float]]:
+    """(left, right) of each table column, in the order No., Name, City, Country, Date."""
+    edges = []
+    x = MARGIN_LEFT
+    for fraction in COL_FRACTIONS:
+        width = fraction * TEXT_W
+        edges.append((x, x + width))
+        x += width
+    if rtl:  # mirrored: No. at the right
+        edges = [(PAGE_W - right, PAGE_W - left) for left, right in edges]
+    return edges
+
+
+def table_pages(total: int) -> int:
+    return max(1, -(-total // ROWS_PER_PAGE))
+
+
+# --------------------------------------------------------------------------------------
+# Words
 
 
 class Labels(TypedDict):
@@ -94,19 +143,85 @@ LABELS: dict[str, Labels] = {
         "annex_range": "Người ký {a}–{b} / {n}",
         "cols": ("STT", "Họ và tên", "Thành phố", "Quốc gia", "Ngày ký"),
     },
+    # The right-to-left languages: a mirrored page with English words would read oddly.
+    "ar": {
+        "page": "صفحة {x} من {y}",
+        "batch": "الدفعة {id}",
+        "issued": "صدرت في {date}",
+        "subject": "الموضوع",
+        "behalf": "نيابةً عن {n} من الموقّعين",
+        "behalf_one": "نيابةً عن موقّع واحد",
+        "see_annex": "الواردة أسماؤهم في الملحق",
+        "annex_title": "ملحق: قائمة الموقّعين",
+        "annex_range": "الموقّعون {a}–{b} من {n}",
+        "cols": ("الرقم", "الاسم", "المدينة", "البلد", "تاريخ التوقيع"),
+    },
+    "fa": {
+        "page": "صفحهٔ {x} از {y}",
+        "batch": "دستهٔ {id}",
+        "issued": "تاریخ صدور {date}",
+        "subject": "موضوع",
+        "behalf": "از طرف {n} امضاکننده",
+        "behalf_one": "از طرف یک امضاکننده",
+        "see_annex": "که نامشان در پیوست آمده است",
+        "annex_title": "پیوست: فهرست امضاکنندگان",
+        "annex_range": "امضاکنندگان {a}–{b} از {n}",
+        "cols": ("ردیف", "نام", "شهر", "کشور", "تاریخ امضا"),
+    },
+    "he": {
+        "page": "עמוד {x} מתוך {y}",
+        "batch": "אצווה {id}",
+        "issued": "הונפק {date}",
+        "subject": "הנדון",
+        "behalf": "בשם {n} חותמים",
+        "behalf_one": "בשם חותם אחד",
+        "see_annex": "ששמותיהם מופיעים בנספח",
+        "annex_title": "נספח: רשימת החותמים",
+        "annex_range": "חותמים {a}–{b} מתוך {n}",
+        "cols": ("מס׳", "שם", "עיר", "מדינה", "תאריך החתימה"),
+    },
+    "ur": {
+        "page": "صفحہ {x} از {y}",
+        "batch": "کھیپ {id}",
+        "issued": "تاریخِ اجرا {date}",
+        "subject": "بعنوان",
+        "behalf": "{n} دستخط کنندگان کی جانب سے",
+        "behalf_one": "ایک دستخط کنندہ کی جانب سے",
+        "see_annex": "جن کے نام ضمیمے میں درج ہیں",
+        "annex_title": "ضمیمہ: دستخط کنندگان کی فہرست",
+        "annex_range": "دستخط کنندگان {a}–{b} از {n}",
+        "cols": ("نمبر", "نام", "شہر", "ملک", "تاریخِ دستخط"),
+    },
 }
+
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def labels_language(language: str) -> str:
+    """The language of the words around the letter: the petition's, else English."""
+    lang = language.lower().split("-")[0]
+    return lang if lang in LABELS else "en"
 
 
 def format_date(d: datetime.date, lang: str) -> str:
-    if lang == "vi":
-        return f"{d.day:02d}/{d.month:02d}/{d.year}"
-    return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+    if lang == "en":
+        return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
 def format_count(n: int, lang: str) -> str:
     s = f"{n:,}"
     return s.replace(",", ".") if lang == "vi" else s
-
-
-def table_pages(total: int) -> int:
-    return max(1, -(-total // ROWS_PER_PAGE))

@@ -8,29 +8,19 @@ memory does not grow with the number of objects either.  Object numbers are
 reserved up front where a forward reference is needed (e.g. a page's /Parent).
 
 Also here:
-* :func:`import_pages_as_forms` - copy the pages of a PDF (the WeasyPrint
-  letter) into the writer as Form XObjects, renumbering every object they use.
-* :func:`write_type0_font` - embed a subset TrueType font (CIDFontType2,
-  Identity-H, /W widths, ToUnicode CMap).
 * :meth:`PdfWriter.signature_dict` - a signature dictionary whose /ByteRange and
   /Contents are fixed-width placeholders, filled in place once the file is complete
   (:func:`patch_byte_range`, :func:`patch_contents`), so signing never parses the file.
+* :class:`PageTree` - a balanced page tree written as it fills.
 """
 
 from __future__ import annotations
 
-import decimal
-import io
 import tempfile
-import zlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
-
-import pikepdf
-
-from .fonts import FontMetrics
 
 
 def pdf_string(text: str) -> bytes:
@@ -276,161 +266,86 @@ def patch_contents(fp: BinaryIO, slot: SignatureSlot, der: bytes) -> None:
     fp.write(hexed)
 
 
-# --------------------------------------------------------------------------
-# Importing pages of another PDF as Form XObjects
+#: Kids per page-tree node: a balanced tree of this fanout, three levels deep for up to a
+#: million pages, so a viewer finds any page in a few reads.
+KIDS_PER_NODE = 100
 
 
-def _serialize(obj, writer: PdfWriter, mapping: dict, pending: list) -> bytes:
-    if isinstance(obj, pikepdf.Object):
-        if obj.is_indirect:
-            key = obj.objgen
-            num = mapping.get(key)
-            if num is None:
-                num = writer.reserve()
-                mapping[key] = num
-                pending.append((obj, num))
-            return b"%d 0 R" % num
-        return _serialize_direct(obj, writer, mapping, pending)
-    if isinstance(obj, bool):
-        return b"true" if obj else b"false"
-    if isinstance(obj, int):
-        return b"%d" % obj
-    if isinstance(obj, (float, decimal.Decimal)):
-        return fmt(float(obj)).encode()
-    if obj is None:
-        return b"null"
-    raise TypeError(f"cannot serialize {type(obj)}")
+class PageTree:
+    """A balanced page tree whose nodes are written as soon as they are full.
 
+    A page's /Parent must be known when the page is written, so a node's number is
+    reserved when its first kid arrives, and the node itself is written once it has
+    :data:`KIDS_PER_NODE` kids (or at :meth:`finish`). Only one open node per level is
+    kept, with at most that many kid numbers: memory does not grow with the pages, where
+    a list of every page's number (for /Kids at the end) grew by 8 bytes per page.
+    The number of pages is known up front, so is the height; the root is ``root``.
+    """
 
-def _serialize_direct(obj, writer, mapping, pending) -> bytes:
-    if isinstance(obj, pikepdf.Dictionary):
-        items = b"".join(
-            pikepdf.Name(k).unparse() + b" " + _serialize(v, writer, mapping, pending)
-            for k, v in obj.items()
+    def __init__(self, w: PdfWriter, root: int, n_pages: int) -> None:
+        self.w = w
+        self.n_pages = n_pages
+        self.added = 0
+        self.first_page: int | None = None
+        height = 1
+        while KIDS_PER_NODE**height < n_pages:
+            height += 1
+        # Per level from the pages' parents (0) up to the root (height - 1): the open
+        # node's number, its kids and the pages under the kids already closed.
+        self._root = root
+        self._num: list[int | None] = [None] * (height - 1) + [root]
+        self._kids = [array("q") for _ in range(height)]
+        self._count = [0] * height
+
+    def _open(self, level: int) -> int:
+        num = self._num[level]
+        if num is None:
+            num = self._num[level] = self.w.reserve()
+            self._kids[level + 1].append(num)
+        return num
+
+    def add(self, page: int) -> int:
+        """Register ``page`` as the next page; return its /Parent's number."""
+        if self.added == self.n_pages:
+            raise RuntimeError(f"more than the {self.n_pages} pages announced")
+        if self.first_page is None:
+            self.first_page = page
+        parent = self._open(0)
+        self._kids[0].append(page)
+        self._count[0] += 1
+        self.added += 1
+        level = 0
+        # A full node is written at once, then so is its parent if that fills it.
+        while level < len(self._num) - 1 and len(self._kids[level]) == KIDS_PER_NODE:
+            self._close(level)
+            level += 1
+        return parent
+
+    def _close(self, level: int) -> None:
+        num = self._num[level]
+        assert num is not None
+        parent = self._open(level + 1)
+        kids = self._kids[level]
+        self.w.obj(
+            num,
+            b"<</Type/Pages/Parent %d 0 R/Kids[%s]/Count %d>>"
+            % (parent, b" ".join(b"%d 0 R" % k for k in kids), self._count[level]),
         )
-        return b"<<" + items + b">>"
-    if isinstance(obj, pikepdf.Array):
-        return b"[" + b" ".join(_serialize(v, writer, mapping, pending) for v in obj) + b"]"
-    return obj.unparse()
+        self._count[level + 1] += self._count[level]
+        self._num[level], self._count[level] = None, 0
+        del kids[:]
 
-
-def _flush_pending(writer: PdfWriter, mapping: dict, pending: list) -> None:
-    while pending:
-        obj, num = pending.pop()
-        if isinstance(obj, pikepdf.Stream):
-            raw = obj.read_raw_bytes()
-            items = b"".join(
-                pikepdf.Name(k).unparse() + b" " + _serialize(v, writer, mapping, pending)
-                for k, v in obj.stream_dict.items()
-                if k != "/Length"
-            )
-            writer.stream(num, items, raw)
-        else:
-            writer.obj(num, _serialize_direct(obj, writer, mapping, pending))
-
-
-def import_pages_as_forms(writer: PdfWriter, pdf_bytes: bytes) -> list[int]:
-    """Write every page of ``pdf_bytes`` as a Form XObject; return their numbers."""
-    result = []
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as src:
-        mapping: dict = {}
-        pending: list = []
-        for page in src.pages:
-            contents = page.obj.get("/Contents")
-            if isinstance(contents, pikepdf.Array):
-                data = b"\n".join(s.read_bytes() for s in contents)
-            elif contents is not None:
-                data = contents.read_bytes()
-            else:  # a blank page has no content stream
-                data = b""
-            mbox = [float(v) for v in page.obj.MediaBox]
-            resources = page.obj.get("/Resources", pikepdf.Dictionary())
-            res_bytes = _serialize(resources, writer, mapping, pending)
-            num = writer.reserve()
-            compressed = zlib.compress(data, 6)
-            items = (
-                b"/Type/XObject/Subtype/Form/FormType 1/BBox[%s]/Resources %s/Filter/FlateDecode"
-                % (" ".join(fmt(v) for v in mbox).encode(), res_bytes)
-            )
-            if "/Group" in page.obj:
-                items += b"/Group " + _serialize(page.obj.Group, writer, mapping, pending)
-            writer.stream(num, items, compressed)
-            _flush_pending(writer, mapping, pending)
-            result.append(num)
-    return result
-
-
-# --------------------------------------------------------------------------
-# Fonts
-
-
-def _tounicode_cmap(to_unicode: dict) -> bytes:
-    lines = [
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        "<0000> <FFFF>",
-        "endcodespacerange",
-    ]
-    items = sorted(to_unicode.items())
-    for i in range(0, len(items), 100):
-        chunk = items[i : i + 100]
-        lines.append(f"{len(chunk)} beginbfchar")
-        for gid, ch in chunk:
-            lines.append(f"<{gid:04X}> <{ch.encode('utf-16-be').hex().upper()}>")
-        lines.append("endbfchar")
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines).encode("ascii")
-
-
-class EmbeddedFont:
-    """A subset font prepared once and written (identically) into many PDFs."""
-
-    def __init__(self, m: FontMetrics, ttf: bytes, tag: str, to_unicode: dict):
-        self.metrics = m
-        self.base_name = f"{tag}+{m.postscript_name}".encode()
-        self.font_file = zlib.compress(ttf, 6)
-        self.font_file_len = len(ttf)
-        self.cmap = zlib.compress(_tounicode_cmap(to_unicode), 6)
-        widths = []
-        for gid in sorted(to_unicode):
-            widths.append(b"%d[%d]" % (gid, m.glyph_advance[gid]))
-        self.widths = b"".join(widths)
-
-    def write(self, writer: PdfWriter, type0_num: int) -> None:
-        m = self.metrics
-        cid = writer.reserve(4)
-        fd, ff, tu = cid + 1, cid + 2, cid + 3
-        writer.obj(
-            type0_num,
-            b"<</Type/Font/Subtype/Type0/BaseFont/%s/Encoding/Identity-H"
-            b"/DescendantFonts[%d 0 R]/ToUnicode %d 0 R>>" % (self.base_name, cid, tu),
+    def finish(self) -> None:
+        """Write the nodes still open, the root last."""
+        if self.added != self.n_pages:
+            raise RuntimeError(f"wrote {self.added} pages, expected {self.n_pages}")
+        top = len(self._num) - 1
+        for level in range(top):
+            if self._num[level] is not None:
+                self._close(level)
+        kids = self._kids[top]
+        self.w.obj(
+            self._root,
+            b"<</Type/Pages/Kids[%s]/Count %d>>"
+            % (b" ".join(b"%d 0 R" % k for k in kids), self._count[top]),
         )
-        writer.obj(
-            cid,
-            b"<</Type/Font/Subtype/CIDFontType2/BaseFont/%s/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)"
-            b"/Supplement 0>>/FontDescriptor %d 0 R/DW 1000/W[%s]/CIDToGIDMap/Identity>>"
-            % (self.base_name, fd, self.widths),
-        )
-        writer.obj(
-            fd,
-            b"<</Type/FontDescriptor/FontName/%s/Flags %d/FontBBox[%d %d %d %d]"
-            b"/ItalicAngle %s/Ascent %d"
-            b"/Descent %d/CapHeight %d/StemV 80/FontFile2 %d 0 R>>"
-            % (
-                self.base_name,
-                m.flags,
-                *m.bbox,
-                fmt(m.italic_angle).encode(),
-                m.ascent,
-                m.descent,
-                m.cap_height,
-                ff,
-            ),
-        )
-        writer.stream(ff, b"/Length1 %d/Filter/FlateDecode" % self.font_file_len, self.font_file)
-        writer.stream(tu, b"/Filter/FlateDecode", self.cmap)

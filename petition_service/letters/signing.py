@@ -7,8 +7,6 @@
   write), then :func:`sign_written_pdf` patches /ByteRange, hashes the file in
   chunks and has pyHanko make only the CMS for that digest.  pyHanko's own PDF
   signing keeps an entry per object of the file, so memory grew with the pages.
-* :func:`sign_pdf_file_inplace` / :func:`sign_pdf` sign any other PDF with
-  pyHanko as an incremental update (the original bytes are kept).
 * Verification uses the given certificate as the only trust root and never
   fetches anything over the network (no OCSP/CRL/AIA).
 """
@@ -41,7 +39,7 @@ if TYPE_CHECKING:
 FIELD_NAME = "PetitionBatchSignature"
 MD_ALGORITHM = "sha256"
 #: Read size when hashing a written PDF: the file is never held in memory.
-HASH_CHUNK = 1 << 20
+HASH_CHUNK = 1 << 18
 
 
 def generate_self_signed_pair(
@@ -248,44 +246,6 @@ def sign_written_pdf(fp: BinaryIO, slot: SignatureSlot, prepared: PreparedSignat
     patch_contents(fp, slot, der)
     fp.flush()
     return file_len
-
-
-def sign_pdf_file_inplace(
-    fp: BinaryIO,
-    key_pem_path: str | os.PathLike,
-    cert_pem_path: str | os.PathLike,
-    *,
-    reason: str | None = None,
-    location: str | None = None,
-) -> None:
-    """Sign the PDF in the open, seekable, readable+writable file ``fp`` in place.
-
-    An incremental update by pyHanko, which indexes every object of the file: for PDFs
-    not written by :class:`~.pdfwriter.PdfWriter` (batch PDFs use :func:`sign_written_pdf`).
-    """
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
-
-    fp.seek(0)
-    writer = IncrementalPdfFileWriter(fp, strict=True)
-    signers.sign_pdf(
-        writer, _meta(reason, location), signer=_signer(key_pem_path, cert_pem_path), in_place=True
-    )
-    fp.flush()
-
-
-def sign_pdf(
-    data: bytes,
-    key_pem_path: str | os.PathLike,
-    cert_pem_path: str | os.PathLike,
-    *,
-    reason: str | None = None,
-    location: str | None = None,
-) -> bytes:
-    """Return ``data`` with a PAdES B-B signature appended (incremental update)."""
-    buf = io.BytesIO(data)
-    sign_pdf_file_inplace(buf, key_pem_path, cert_pem_path, reason=reason, location=location)
-    return buf.getvalue()
 
 
 @dataclass(frozen=True)

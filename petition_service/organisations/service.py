@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from werkzeug.exceptions import NotFound
 
+from ..errors import NotFoundError
 from ..extensions import db
 from ..petitions.models import (
     CaseStatus,
@@ -115,7 +115,7 @@ def get_public_organisation(slug: str) -> Organisation:
         select(Organisation).where(Organisation.slug == slug, Organisation.is_public.is_(True))
     )
     if organisation is None:
-        raise NotFound(_NOT_FOUND)
+        raise NotFoundError(_NOT_FOUND)
     return organisation
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
-from werkzeug.exceptions import NotFound
 
+from ..errors import NotFoundError
 from ..extensions import db
 from ..letters.models import Batch, BatchMail, BatchStatus
 from ..letters.storage import StorageError, batch_storage
@@ -53,7 +53,7 @@ def ensure_receipt_codes(batch_id: int) -> None:
 def batch_for_receipt(token: str) -> Batch:
     batch = db.session.scalar(select(Batch).where(Batch.receipt_token == token))
     if batch is None:
-        raise NotFound("There is no receipt at this address.")
+        raise NotFoundError("There is no receipt at this address.")
     return batch
 
 

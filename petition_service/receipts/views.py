@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, jsonify, render_template, request
-from werkzeug.exceptions import NotFound
 
-from ..errors import wants_json
+from ..errors import NotFoundError, wants_json
 from ..extensions import limiter
 from . import service
 from .codes import format_receipt_code, normalise_receipt_code
@@ -77,7 +76,7 @@ def mine(token: str):
 def proof(token: str):
     _batch, answer = _signer_answer(token)
     if answer is None or answer.proof is None:
-        raise NotFound("There is no proof for this code in this batch.")
+        raise NotFoundError("There is no proof for this code in this batch.")
     body = json.dumps(answer.proof, ensure_ascii=False, indent=2) + "\n"
     return Response(
         body,

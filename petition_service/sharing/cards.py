@@ -1,8 +1,8 @@
 """The picture a chat or social site shows for a petition link when it has no case photo:
 a 1200 x 630 PNG with the organisation, the title and the count.
 
-Drawn with Pillow and the packaged Noto Sans (Vietnamese included); kept in a small
-per-process cache keyed by everything drawn, so a crawler storm costs one drawing per
+Drawn with Pillow and Noto Sans from the letters' font set (Vietnamese included); kept in a
+small per-process cache keyed by everything drawn, so a crawler storm costs one drawing per
 petition, language and count.
 """
 
@@ -13,9 +13,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from ..letters.fonts import CORE_DIR, CORE_PACKAGE
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -25,17 +26,14 @@ ACCENT = (179, 38, 30)
 GOOD = (27, 110, 58)
 MUTED = (90, 90, 85)
 
-_PACKAGED = Path(__file__).resolve().parent.parent / "letters" / "assets" / "fonts"
-_SYSTEM = Path("/usr/share/fonts/truetype/noto")
-
 
 @cache
 def _font_path(name: str) -> str:
-    for folder in (_PACKAGED, _SYSTEM):
-        candidate = folder / name
-        if candidate.is_file():
-            return str(candidate)
-    raise FileNotFoundError(f"font {name} is neither packaged nor installed")
+    # The letters' font set: Debian's fonts-noto-core, which `make install` installs.
+    candidate = CORE_DIR / name
+    if candidate.is_file():
+        return str(candidate)
+    raise FileNotFoundError(f"font {candidate} is not installed (Debian package {CORE_PACKAGE})")
 
 
 @cache

@@ -22,8 +22,8 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
+from ..errors import NotFoundError
 from ..extensions import db
 from ..petitions.models import Photo
 
@@ -146,14 +146,14 @@ def photo_folder() -> Path:
 def photo_file(sha256: str, size: str) -> Path:
     """A local file with the photo's bytes, written from the database on first use."""
     if not SHA256.match(sha256) or size not in SIZES:
-        raise NotFound()
+        raise NotFoundError("There is no such photo.")
     path = photo_folder() / f"{sha256}-{size}.jpg"
     if path.is_file():
         return path
     column = Photo.large if size == "large" else Photo.small
     data = db.session.scalar(select(column).where(Photo.sha256 == sha256))
     if data is None:
-        raise NotFound("There is no such photo.")
+        raise NotFoundError("There is no such photo.")
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written beside its final name and renamed: a concurrent reader sees all or nothing.
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".photo-")

@@ -25,6 +25,7 @@ from .validation import (
     NAME_MAX_LENGTH,
     ValidationResult,
     check_no_link,
+    check_printable,
     clean_display,
     clean_text,
 )
@@ -117,9 +118,11 @@ def correct_signature(signature_id: int, fields: Mapping[str, Any]) -> Signature
     result = ValidationResult()
     name = clean_text(fields.get("name"), max_length=NAME_MAX_LENGTH, required=True,
                       result=result, field_name="name")  # fmt: skip
+    check_printable(name, "name", result)
     check_no_link(name, "name", result)
     city = clean_text(fields.get("city"), max_length=CITY_MAX_LENGTH, required=False,
                       result=result, field_name="city")  # fmt: skip
+    check_printable(city, "city", result)
     check_no_link(city, "city", result)
     display = clean_display(fields.get("display"), result, required=True)
     if result.errors or display is None:

@@ -30,6 +30,8 @@ CONTROL_FIELDS = ("form_token", "website", "altcha")
 # overrides, zero-width spaces), unassigned and private-use code points, surrogates,
 # line and paragraph separators. U+FFFD stands for bytes that were not valid UTF-8.
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
+# Except the two joiners that spelling needs (Persian ZWNJ, the Sinhala and Indic ZWJ).
+_SPELLING_JOINERS = {"\u200c", "\u200d"}
 _REPLACEMENT_CHARACTER = "\ufffd"
 
 # Providers that deliver "name+anything@" to "name@"; Gmail also ignores dots.
@@ -81,7 +83,8 @@ def clean_text(
             result.add(field_name, _l("This field is required."))
         return ""
     if _REPLACEMENT_CHARACTER in text or any(
-        unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in text
+        unicodedata.category(char) in _FORBIDDEN_CATEGORIES and char not in _SPELLING_JOINERS
+        for char in text
     ):
         result.add(field_name, _l("Remove invisible or control characters."))
         return ""
@@ -90,6 +93,45 @@ def clean_text(
         return ""
     # Kept exactly as typed (inner spaces too): it is printed on a letter to a head of state.
     return text
+
+
+# Letters that print as nothing: Hangul fillers, and the Braille blank pattern (a symbol).
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def _prints_nothing(char: str) -> bool:
+    """Spaces, joiners, variation selectors and the like: no glyph of their own."""
+    return (
+        char.isspace()
+        or char in _SPELLING_JOINERS
+        or "\ufe00" <= char <= "\ufe0f"
+        or "\U000e0100" <= char <= "\U000e01ef"
+        or char in "\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    )
+
+
+def check_printable(text: str, field_name: str, result: ValidationResult) -> None:
+    """Refuse what the letter cannot print as typed: a name (or city) with no visible letter
+    or digit, or with a character no font of the letters' font set has."""
+    if not text:
+        return
+    if not any(
+        unicodedata.category(char)[0] in "LN" and char not in _BLANK_LETTERS for char in text
+    ):
+        result.add(field_name, _l("Write at least one visible letter."))
+        return
+    from ..letters.fonts import printable_coverage  # read once per process, when first needed
+
+    coverage = printable_coverage()
+    missing = sorted({c for c in text if not _prints_nothing(c) and ord(c) not in coverage})
+    if missing:
+        result.add(
+            field_name,
+            _l(
+                "We cannot print %(characters)s on the letter: please leave it out.",
+                characters=" ".join(missing),
+            ),
+        )
 
 
 # A name or city is printed on letters and greets the signer in mail sent from the
@@ -199,6 +241,7 @@ def validate_signature(data: Mapping[str, Any]) -> ValidationResult:
         result=result,
         field_name="name",
     )
+    check_printable(name, "name", result)
     check_no_link(name, "name", result)
     email, email_canonical = _clean_email(data.get("email"), result)
     country = data.get("country")
@@ -216,6 +259,7 @@ def validate_signature(data: Mapping[str, Any]) -> ValidationResult:
         result=result,
         field_name="city",
     )
+    check_printable(city, "city", result)
     check_no_link(city, "city", result)
     consent = _clean_bool(data.get("consent"), field_name="consent", result=result)
     if not consent and "consent" not in result.errors:

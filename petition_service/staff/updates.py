@@ -9,12 +9,10 @@ from typing import Any
 from flask import flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.exceptions import Conflict, NotFound
 
-from ..errors import wants_json
+from ..errors import ConflictError, NotFoundError, wants_json
 from ..extensions import db
 from ..letters.delivery import (
-    DeliveryError,
     batch_mail_ledger,
     queue_batch_mail,
     recipient_address,
@@ -41,7 +39,7 @@ def update_for_staff(update_id: int) -> PetitionUpdate:
         )
     )
     if found is None:
-        raise NotFound("There is no such update in your organisation.")
+        raise NotFoundError("There is no such update in your organisation.")
     return found
 
 
@@ -146,7 +144,7 @@ def update_send(update_id: int):
     """Mail an update that was only published; asking again changes nothing."""
     found = update_for_staff(update_id)
     if not PlainForm().validate_on_submit():
-        raise Conflict(_("The form has expired; reload the page and try again."))
+        raise ConflictError(_("The form has expired; reload the page and try again."))
     updates.request_mailing(found)
     db.session.commit()
     updates.nudge()
@@ -183,11 +181,8 @@ def batch_send(batch_id: int):
     """Mail each recipient with an address their PDF and the manifest, once."""
     found = batch_for_staff(batch_id)
     if not PlainForm().validate_on_submit():
-        raise Conflict(_("The form has expired; reload the page and try again."))
-    try:
-        report = queue_batch_mail(found, by=current_staff_user())
-    except DeliveryError as exc:
-        raise Conflict(str(exc)) from exc
+        raise ConflictError(_("The form has expired; reload the page and try again."))
+    report = queue_batch_mail(found, by=current_staff_user())
     db.session.commit()
     if report.queued:
         outbox.kick()

@@ -8,8 +8,8 @@ token in the URL is the proof)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from werkzeug.exceptions import NotFound
 
+from ..errors import NotFoundError
 from ..extensions import db
 from . import service
 
@@ -19,7 +19,7 @@ bp = Blueprint("updates", __name__)
 def _signature(token: str):
     signature = service.signature_for_unsubscribe(token)
     if signature is None:
-        raise NotFound("This unsubscribe link is not known (any more).")
+        raise NotFoundError("This unsubscribe link is not known (any more).")
     return signature
 
 

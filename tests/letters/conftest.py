@@ -1,7 +1,7 @@
 """Letters tests see no system font: an empty fontconfig, set before WeasyPrint loads.
 
-With it, a glyph the packaged fonts lack cannot be filled in silently by a font that
-happens to be installed on this machine; the tests prove the PDFs stand on their own.
+With it, a glyph the font set lacks cannot be filled in silently by a font that happens to
+be installed on this machine; the tests prove the PDFs stand on their own.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-EMPTY_FONTCONFIG = Path(__file__).resolve().parent / "fonts-empty.conf"
-# Must be absolute (a relative path makes fontconfig fall back to its default config).
+import petition_service.letters
+
+# The renderer points fontconfig at this empty file itself; set here too, before anything
+# loads WeasyPrint. Absolute: a relative path makes fontconfig fall back to its default.
+EMPTY_FONTCONFIG = Path(petition_service.letters.__file__).parent / "assets" / "fonts-empty.conf"
 os.environ["FONTCONFIG_FILE"] = str(EMPTY_FONTCONFIG)
 
 # Delivering batches by email (test_delivery.py) needs the real SMTP server and a staff

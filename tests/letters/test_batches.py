@@ -24,7 +24,7 @@ from petition_service.letters.batches import (
     requeue_stuck_batches,
     signing_files,
 )
-from petition_service.letters.render import PackagedAssetFetcher
+from petition_service.letters.render import FontSetFetcher
 from petition_service.letters.verify import verify_batch_folder
 from petition_service.models import Batch, BatchStatus, Petition, Signature, SignatureStatus
 from petition_service.signatures.countries import country_name
@@ -261,13 +261,13 @@ def test_two_freezes_at_once_share_no_signature_while_signing_goes_on(app):
 def fetched(monkeypatch) -> list[str]:
     """Every URL WeasyPrint asks for while these tests run."""
     urls: list[str] = []
-    real_fetch = PackagedAssetFetcher.fetch
+    real_fetch = FontSetFetcher.fetch
 
     def fetch(self, url, headers=None):
         urls.append(url)
         return real_fetch(self, url, headers)
 
-    monkeypatch.setattr(PackagedAssetFetcher, "fetch", fetch)
+    monkeypatch.setattr(FontSetFetcher, "fetch", fetch)
     return urls
 
 
@@ -316,7 +316,7 @@ def test_letters_mode_one_signed_page_per_signer_names_exact(
             assert re.fullmatch(r"[A-Z]{6}\+\S+", row[0]), row  # subset
             assert row[-5:-2] == ["yes", "yes", "yes"], row  # embedded, subset, ToUnicode
     # Markup and URLs in names were printed, never fetched.
-    assert fetched and all(url.startswith("letters-asset:") for url in fetched)
+    assert fetched and all(url.startswith("letters-font:") for url in fetched)
 
 
 def test_annex_mode_in_vietnamese_lists_every_signer(app_context, storage):

@@ -11,8 +11,7 @@ from typing import BinaryIO
 import pikepdf
 import pytest
 
-from petition_service.letters.assemble import KIDS_PER_NODE, _PageTree
-from petition_service.letters.pdfwriter import XREF_CHUNK, PdfWriter
+from petition_service.letters.pdfwriter import KIDS_PER_NODE, XREF_CHUNK, PageTree, PdfWriter
 
 FILE_ID = b"\x01" * 16
 
@@ -133,7 +132,7 @@ def _tree_pdf(n_pages: int) -> bytes:
     out = io.BytesIO()
     w = PdfWriter(out)
     catalog, root, info = range(w.reserve(3), w.size)
-    tree = _PageTree(w, root, n_pages)
+    tree = PageTree(w, root, n_pages)
     for i in range(n_pages):
         page = w.reserve()
         parent = tree.add(page)
@@ -180,7 +179,7 @@ def test_page_tree_is_balanced_and_in_order(n_pages):
 
 def test_page_tree_checks_the_count():
     w = PdfWriter(io.BytesIO())
-    tree = _PageTree(w, w.reserve(), 2)
+    tree = PageTree(w, w.reserve(), 2)
     tree.add(w.reserve())
     with pytest.raises(RuntimeError, match="wrote 1 pages, expected 2"):
         tree.finish()
