@@ -33,8 +33,7 @@ run: syscheck
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)."
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
-		--access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 wsgi:app
 
 # Two app servers and a worker on the local PostgreSQL and Redis (see tools/cluster.py).
 cluster: syscheck

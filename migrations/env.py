@@ -38,14 +38,28 @@ def run_migrations_online():
     conf_args.setdefault("compare_type", True)
 
     with target_db.engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_db.metadata,
-            **conf_args,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a SQLite table: copy, DROP, rename. With foreign keys
+            # enforced, dropping `signatures` would first run every ON DELETE action on the
+            # rows that point at it (outbox rows set to NULL, update deliveries and links
+            # deleted). SQLite ignores this pragma inside a transaction, so it is set before
+            # the migrations' transaction begins, and set back before the connection returns
+            # to the pool.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_db.metadata,
+                **conf_args,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import engine_options, load_config
+from .config import engine_options, load_config, sqlite_file
+from .filemodes import make_private
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -50,11 +50,9 @@ def create_app(
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
-    # Client addresses are stored and counted only as HMACs under a key derived from the secret.
-    app.config.setdefault(
-        "CLIENT_HASH_KEY",
-        hashlib.sha256(b"client-address:" + app.config["SECRET_KEY"].encode()).digest(),
-    )
+    # Before the database, the counters or any mail file is created: owner only.
+    database_file = sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    make_private(Path(app.instance_path), *([database_file] if database_file else []))
     from .jsonsafe import SafeJSONProvider
 
     provider = SafeJSONProvider(app)
@@ -104,17 +102,21 @@ def _register_tasks() -> None:
     # Importing a task module registers its jobs and periodic sweeps with the queue.
     from .letters import delivery as _delivery  # noqa: F401  (its after-sent hook)
     from .mail import tasks as _mail_tasks  # noqa: F401
+    from .signatures import tasks as _signature_tasks  # noqa: F401
     from .updates import tasks as _update_tasks  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
     from .extensions import csrf, db, limiter, login_manager, mailman, migrate
+    from .signatures import clients
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Client hashes are keyed by a random key of the day kept in the limiter's store.
+    clients.init_app(app, lambda: limiter.storage)
     mailman.init_app(app)
     login_manager.init_app(app)
 
@@ -127,11 +129,11 @@ def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .embed.views import bp as embed_bp
     from .extensions import csrf
-    from .mail.views import bp as mail_bp
     from .organisations.views import bp as organisations_bp
     from .petitions.views import bp as petitions_bp
     from .receipts.views import bp as receipts_bp
     from .sharing.views import bp as sharing_bp
+    from .signatures.pages import bp as signer_bp
     from .signatures.views import bp as signatures_bp
     from .staff.views import bp as staff_bp
     from .updates.views import bp as updates_bp
@@ -145,7 +147,9 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(signatures_bp)
     app.register_blueprint(signatures_bp)
     app.register_blueprint(embed_bp)
-    app.register_blueprint(mail_bp)
+    # The pages behind a signer's mail links: the random token in the URL is the proof.
+    csrf.exempt(signer_bp)
+    app.register_blueprint(signer_bp)
     # Receipts and unsubscribing work without cookies: a receipt check is anonymous and
     # changes nothing; an unsubscribe POST comes from a mail client (RFC 8058), and the
     # random token in its URL is the proof.

@@ -13,15 +13,17 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .extensions import db
+from .signatures.retention import run_privacy_sweeps
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 org_cli = AppGroup("org", help="Campaign organisations.")
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
 batch_cli = AppGroup("batch", help="Delivery batches: signed PDF letters for the recipients.")
+data_cli = AppGroup("data", help="The personal data the service keeps.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo_cli, org_cli, staff_cli, batch_cli):
+    for group in (demo_cli, org_cli, staff_cli, batch_cli, data_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker)
 
@@ -326,6 +328,16 @@ def batch_verify(path: Path) -> None:
             click.echo(problem, err=True)
         _fail(f"{path} is NOT intact ({len(problems)} problems)")
     click.echo(f"{path}: intact, every signature valid against {cert}.")
+
+
+@data_cli.command("purge")
+def data_purge() -> None:
+    """Run every privacy sweep now (they also run every ten minutes) and print what was
+    erased: unconfirmed signatures past their time, client hashes past the rate-limit
+    windows, the personal data of petitions past PERSONAL_DATA_RETENTION_DAYS, sent mail
+    bodies and addresses, mail files of withdrawn signatures, expired links."""
+    for line in run_privacy_sweeps().lines():
+        click.echo(line)
 
 
 @click.command("worker")

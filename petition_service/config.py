@@ -91,6 +91,9 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "petitions@localhost",
         # Unconfirmed signatures (and the personal data in them) are deleted after this long.
         "PENDING_SIGNATURE_TTL_HOURS": _env_int("PENDING_SIGNATURE_TTL_HOURS", 72),
+        # Names, emails, cities and client hashes of a closed or won petition whose
+        # signatures were all delivered are erased this many days after it closed.
+        "PERSONAL_DATA_RETENTION_DAYS": _env_int("PERSONAL_DATA_RETENTION_DAYS", 90),
         "SIGNING_KEY_FILE": os.environ.get("SIGNING_KEY_FILE") or None,
         "SIGNING_CERT_FILE": os.environ.get("SIGNING_CERT_FILE") or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -223,6 +226,14 @@ def _refuse_unsafe_production_settings(secret_key: str) -> None:
         raise ConfigurationError(
             "PETITION_ENV=production refuses to start:\n  - " + "\n  - ".join(problems)
         )
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a `sqlite:///…` database URL, None for any other database."""
+    if not database_url.startswith("sqlite:///"):
+        return None
+    path = database_url.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
 
 
 def engine_options(database_url: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .accesslog import redact_path
 from .extensions import limiter
 
 MESSAGE_429 = _l(
@@ -191,5 +192,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The path without a link's secret: logs are kept longer than links are good.
+        app.logger.exception("unhandled error on %s %s", request.method, redact_path(request.path))
         return handle_http_error(InternalServerError())

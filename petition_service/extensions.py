@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -16,6 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from . import ratelimit_storage  # noqa: F401  (registers the sqlite:// limiter storage)
+from .signatures.clients import client_hash
 
 # Named constraints make migrations portable: SQLite and PostgreSQL then agree on
 # what to drop or alter, and Alembic can compare the models with the database.
@@ -47,8 +47,9 @@ migrate = Migrate()
 csrf = CSRFProtect()
 # The client address is whatever ProxyFix left in remote_addr: forwarded headers are
 # trusted only for the TRUSTED_PROXY_HOPS configured in create_app. Limits are declared
-# per route (signatures, api, staff); there is no blanket default.
-limiter = Limiter(key_func=get_remote_address)
+# per route (signatures, api, staff); there is no blanket default. Every limit is keyed by
+# the client's keyed hash (signatures/clients.py), so no address reaches the counters.
+limiter = Limiter(key_func=client_hash)
 # Staff sessions; the staff blueprint decides what an anonymous request gets (a redirect
 # to the login page, or 401 for API clients), so no login_view is configured here.
 login_manager = LoginManager()

@@ -14,7 +14,7 @@ from .petitions.models import (
     Photo,
     Recipient,
 )
-from .signatures.models import Signature, SignatureStatus
+from .signatures.models import LinkPurpose, Signature, SignatureLink, SignatureStatus
 from .staff.models import ApiToken, StaffRole, StaffUser
 from .updates.models import PetitionUpdate, UpdateDelivery, UpdateKind
 
@@ -38,7 +38,9 @@ __all__ = [
     "PetitionText",
     "Photo",
     "Recipient",
+    "LinkPurpose",
     "Signature",
+    "SignatureLink",
     "SignatureStatus",
     "StaffRole",
     "StaffUser",

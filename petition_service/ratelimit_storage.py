@@ -15,18 +15,29 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
+import redis
 from limits.storage import RedisStorage, Storage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (
     key TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID
+"""
+# Random keys shared by every process of the machine (the client-hash key of the day).
+_SECRETS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL,
     expires_at REAL NOT NULL
 ) WITHOUT ROWID
 """
@@ -74,6 +85,7 @@ class SQLiteStorage(Storage):
             # Counters are worth losing in a power cut, not worth an fsync per request.
             connection.execute("PRAGMA synchronous=OFF")
             connection.execute(_SCHEMA)
+            connection.execute(_SECRETS_SCHEMA)
             self._local.connection = connection
             self._local.pid = os.getpid()
         return connection
@@ -133,6 +145,27 @@ class SQLiteStorage(Storage):
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
 
+    def shared_secret(self, name: str, lifetime: float) -> bytes:
+        """The random secret `name`, made by the first process that asks; forgotten (and
+        deleted from the file) once `lifetime` seconds have passed."""
+        now = time.time()
+        connection = self._connection()
+        connection.execute("DELETE FROM secrets WHERE expires_at <= ?", (now,))
+        connection.execute(
+            "INSERT OR IGNORE INTO secrets (name, value, expires_at) VALUES (?, ?, ?)",
+            (name, secrets.token_bytes(32), now + lifetime),
+        )
+        row = connection.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0])
+
+    def purge_expired(self) -> int:
+        """Delete the windows that have ended (they hold keyed hashes of clients)."""
+        return (
+            self._connection()
+            .execute("DELETE FROM counters WHERE expires_at <= ?", (time.time(),))
+            .rowcount
+        )
+
 
 # Each key: add one, start its window when it has none (its first hit), return the count
 # and the milliseconds left in the window.
@@ -159,6 +192,31 @@ for _, key in ipairs(KEYS) do
 end
 return 0
 """
+
+
+_process_secrets: dict[str, tuple[float, bytes]] = {}
+
+
+def shared_secret(storage: Storage, name: str, lifetime: float) -> bytes:
+    """A random secret every process using `storage` agrees on, kept only in that storage
+    (Redis, or the counters file) and gone after `lifetime` seconds; per process with any
+    other storage (the memory storage is per process anyway)."""
+    if isinstance(storage, SQLiteStorage):
+        return storage.shared_secret(name, lifetime)
+    if isinstance(storage, RedisStorage):
+        connection = cast("redis.Redis", storage.get_connection())
+        key = f"petition-service:secret:{name}"
+        connection.set(key, secrets.token_bytes(32), nx=True, ex=max(1, int(lifetime)))
+        # redis-py types a reply as "maybe awaitable"; this client is the synchronous one.
+        stored = cast("bytes | None", connection.get(key))
+        if stored is not None:
+            return stored
+    now = time.time()
+    expires_at, value = _process_secrets.get(name, (0.0, b""))
+    if expires_at <= now:
+        value = secrets.token_bytes(32)
+        _process_secrets[name] = (now + lifetime, value)
+    return value
 
 
 def hit_all(storage: Storage, windows: Sequence[tuple[str, int]]) -> list[tuple[int, float]]:

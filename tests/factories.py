@@ -148,6 +148,7 @@ def sign_petition(petition: Petition, email: str, **fields: Any) -> Signature:
         city=fields.get("city", ""),
         consent=True,
         wants_updates=fields.get("wants_updates", False),
+        display=fields.get("display"),
     )
     result = service.sign_petition(
         petition, data, client_hash="test-client", language=fields.get("language", "en")

@@ -42,3 +42,65 @@ def test_migrations_are_numbered_in_one_line():
     for number, revision in enumerate(revisions, start=1):
         assert revision.revision == f"{number:04d}"
         assert re.match(rf"{number:04d}_\w+\.py$", revision.path.rsplit("/", 1)[-1])
+
+
+def test_the_signer_safety_migration_keeps_rows_and_the_links_already_mailed(backend, tmp_path):
+    """0006: existing signatures keep `full`, a closed petition gets its closing time, and
+    the signed links in mails already sent keep working, stored hashed like new ones."""
+    from itsdangerous import URLSafeTimedSerializer
+    from sqlalchemy import text
+
+    with fresh_database(backend, tmp_path) as url:
+        app = make_test_app(url, tmp_path / "instance")
+        old_confirm = URLSafeTimedSerializer("old", salt="signature-confirm").dumps([1, 5])
+        old_withdraw = URLSafeTimedSerializer("old", salt="signature-withdraw").dumps([1, 5])
+        body = (
+            f"Please confirm: http://petitions.example.org/confirm/{old_confirm}?lang=vi\n"
+            f"Withdraw: http://petitions.example.org/withdraw/{old_withdraw}?lang=vi\n"
+        )
+        now = "2026-11-01 10:00:00"
+        with app.app_context():
+            flask_migrate.upgrade(revision="0005")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO organisations (id, slug, name, description, is_public, created_at)"
+                    " VALUES (1, 'o', 'O', '', true, :now)"), {"now": now})  # fmt: skip
+                for number, status in ((1, "open"), (2, "closed")):
+                    connection.execute(text(
+                        "INSERT INTO petitions (id, organisation_id, slug, title, summary, story,"
+                        " letter_body, letter_closing, language, status, update_message, goal,"
+                        " allowed_origins, person_name, created_at, updated_at) VALUES (:id, 1,"
+                        " :slug, 'T', '', '', '', '', 'en', :status, '', 10, '[]', '', :now,"
+                        " :now)"), {"id": number, "slug": f"p{number}", "status": status,
+                                    "now": now})  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO signatures (id, petition_id, name, email, email_canonical,"
+                    " country, city, consent, wants_updates, language, status, created_at,"
+                    " invalid_reason) VALUES (1, 1, 'Trần Thị Nga', 'nga@example.org',"
+                    " 'nga@example.org', 'VN', 'Hà Nội', true, false, 'vi', 'pending', :now, '')"
+                ), {"now": now})  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO outbox_messages (message_id, kind, to_address, subject, body_text,"
+                    " body_html, headers, signature_id, status, attempts, next_attempt_at,"
+                    " last_error, attachments, smtp_response, created_at) VALUES ('<m@x>',"
+                    " 'confirm', 'nga@example.org', 'S', :body, '', '{}', 1, 'sent', 1, :now, '',"
+                    " '[]', '', :now)"), {"body": body, "now": now})  # fmt: skip
+            flask_migrate.upgrade()
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT display FROM signatures")).scalar() == "full"
+                petitions = text("SELECT slug, closed_at FROM petitions")
+                closed = dict(connection.execute(petitions).all())
+                assert closed["p1"] is None and closed["p2"] is not None
+                links = connection.execute(
+                    text("SELECT purpose, expires_at FROM signature_links ORDER BY purpose")
+                ).all()
+                assert [purpose for purpose, _ in links] == ["confirm", "withdraw"]
+                assert links[0][1] is not None and links[1][1] is None
+            db.engine.dispose()
+        client = app.test_client()
+        page = client.get(f"/withdraw/{old_withdraw}?lang=vi")
+        assert page.status_code == 200 and "Rút lại chữ ký" in page.text
+        # The confirm link of a mail sent in November has expired, as it would have.
+        assert client.get(f"/confirm/{old_confirm}").status_code == 400
+        with app.app_context():
+            db.engine.dispose()

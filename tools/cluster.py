@@ -55,12 +55,12 @@ def main() -> None:
         subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
                 "-w",
                 "2",
                 "-b",
                 f"127.0.0.1:{port}",
-                "--access-logfile",
-                "-",
                 "wsgi:app",
             ],
             cwd=REPO,

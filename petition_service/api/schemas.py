@@ -49,6 +49,11 @@ class PetitionDetail(PetitionSummary):
         "Null when the petition does not accept signatures."
     )
     sponsors: list[str] = Field(description="The organisations behind it, the owner first.")
+    protected_countries: list[str] = Field(
+        description="ISO 3166-1 alpha-2 codes: a signer from one of these countries who does "
+        "not choose `display` is shown by initials (people who live under the government the "
+        "letter goes to)."
+    )
     language: str = Field(description="The language of the texts given here (`?lang=`).")
     languages: list[str] = Field(description="Every language the petition is written in.")
     url: str = Field(description="The petition page.")
@@ -69,6 +74,13 @@ class SignatureIn(BaseModel):
     city: str = Field("", max_length=120)
     consent: bool
     updates: bool = False
+    display: Literal["full", "initials", "anonymous"] | None = Field(
+        None,
+        description="How the signer appears in the letters: `full` (name, city and country), "
+        "`initials` (initials and country) or `anonymous` (counted, nothing printed that names "
+        "or places them). Absent: `initials` when `country` is one of the petition's "
+        "`protected_countries`, else `full`.",
+    )
     form_token: str
     website: str = Field("", description="Honeypot: must stay empty.")
     altcha: str | None = Field(

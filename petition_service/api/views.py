@@ -72,6 +72,7 @@ def get_petition(slug: str):
             {"name": r.name, "title": r.title, "language": r.language} for r in petition.recipients
         ],
         "form_token": issue_form_token(petition.id) if accepting else None,
+        "protected_countries": list(petition.protected_countries or []),
         **hub_fields(petition),
     }
 

@@ -288,6 +288,8 @@ def ensure_coalition() -> Organisation:
             status=PetitionStatus.OPEN,
             goal=spec["goal"],
             allowed_origins=[],
+            # Letters to Hà Nội: signers in Viet Nam are shown by initials unless they choose.
+            protected_countries=["VN"],
             opens_at=utcnow() - timedelta(days=30),
             **english,
             **case,

@@ -73,6 +73,8 @@ Trần Thị Nga can see her family and a lawyer of her own choosing regularly, 
 medical care she needs.""",
     "letter_closing": "Yours sincerely,",
     "goal": 10000,
+    # A third of its signers live in Viet Nam, under the government the letter goes to.
+    "protected_countries": ["VN"],
     "recipients": [PRESIDENT, PRISON_DIRECTOR],
     "case": {
         "person_name": "Trần Thị Nga",

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 
 from ..extensions import db
 from ..petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from ..signatures.display import Display
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffRole, StaffUser
 from ..staff.service import hash_password
@@ -108,6 +109,7 @@ def _ensure_petition(
         update_message=spec.get("update_message", ""),
         goal=spec["goal"],
         allowed_origins=[],
+        protected_countries=spec.get("protected_countries", []),
         **spec.get("case", {}),
         **dates,
     )
@@ -140,6 +142,15 @@ def _ascii_slug(text: str) -> str:
 
 
 _OTHER_SCRIPTS = list(content.OTHER_SCRIPTS.values())
+
+# How synthetic signers choose to appear: most in Viet Nam keep the petition's default
+# (initials), some show their name, a few are counted only; elsewhere most show their name.
+DISPLAYS = (Display.FULL, Display.INITIALS, Display.ANONYMOUS)
+DISPLAY_WEIGHTS = {True: (0.2, 0.7, 0.1), False: (0.9, 0.07, 0.03)}
+
+
+def synthetic_display(rng: random.Random, country: str) -> Display:
+    return rng.choices(DISPLAYS, DISPLAY_WEIGHTS[country == "VN"])[0]
 
 
 def synthetic_signer(rng: random.Random) -> tuple[str, str, str]:
@@ -202,6 +213,7 @@ def add_synthetic_signatures(
                     "consent": True,
                     "wants_updates": rng.random() < 0.3,
                     "language": "vi" if country == "VN" else "en",
+                    "display": synthetic_display(rng, country),
                     "status": SignatureStatus.CONFIRMED,
                     "created_at": signed_at,
                     "confirmed_at": min(now, signed_at + timedelta(minutes=rng.randrange(1, 90))),

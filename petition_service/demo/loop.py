@@ -22,6 +22,7 @@ from ..letters.models import Batch, BatchMode
 from ..mail.sender import send_due_mail
 from ..petitions.models import Petition
 from ..receipts.service import receipt_url
+from ..signatures.display import Display
 from ..signatures.models import Signature, SignatureStatus
 from ..types import utcnow
 from ..updates import prefill
@@ -37,14 +38,15 @@ VICTORY_SIGNERS = [
     ("Nguyễn Hoàng Yến", "Cần Thơ", "VN", "vi", True),
     ("Siobhán Ní Bhriain", "Dublin", "IE", "en", False),
 ]
-# The open petition's first signers: the demo's one delivered batch.
+# The open petition's first signers: the demo's one delivered batch, with each way of
+# appearing (its two signers in Viet Nam kept to initials, or counted only).
 FIRST_SIGNERS = [
-    ("Trương Minh Đức", "Hà Nội", "VN", "vi", True),
-    ("Agnieszka Kowalczyk", "Kraków", "PL", "en", True),
-    ("Võ Thị Thu Hà", "Thành phố Hồ Chí Minh", "VN", "vi", False),
-    ("Kwame Mensah", "Accra", "GH", "en", False),
-    ("Đỗ Văn Long", "Westminster", "US", "vi", True),
-    ("Inès Dubois", "Montréal", "CA", "en", True),
+    ("Trương Minh Đức", "Hà Nội", "VN", "vi", True, Display.INITIALS),
+    ("Agnieszka Kowalczyk", "Kraków", "PL", "en", True, Display.FULL),
+    ("Võ Thị Thu Hà", "Thành phố Hồ Chí Minh", "VN", "vi", False, Display.ANONYMOUS),
+    ("Kwame Mensah", "Accra", "GH", "en", False, Display.FULL),
+    ("Đỗ Văn Long", "Westminster", "US", "vi", True, Display.FULL),
+    ("Inès Dubois", "Montréal", "CA", "en", True, Display.FULL),
 ]
 
 
@@ -75,7 +77,7 @@ def load_demo_loop(open_petition: Petition, victory_petition: Petition) -> LoopR
 
 def _add_signers(petition: Petition, signers: list[tuple], days_ago: int) -> None:
     confirmed = utcnow() - timedelta(days=days_ago)
-    for number, (name, city, country, language, wants_updates) in enumerate(signers):
+    for number, (name, city, country, language, wants_updates, *display) in enumerate(signers):
         email = f"demo-signer-{petition.slug}-{number + 1}@example.org"
         db.session.add(
             Signature(
@@ -88,6 +90,7 @@ def _add_signers(petition: Petition, signers: list[tuple], days_ago: int) -> Non
                 consent=True,
                 wants_updates=wants_updates,
                 language=language,
+                display=display[0] if display else Display.FULL,
                 status=SignatureStatus.CONFIRMED,
                 created_at=confirmed - timedelta(minutes=10 + number),
                 confirmed_at=confirmed,

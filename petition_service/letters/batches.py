@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import ColumnElement, String, and_, delete, func, or_, select, type_coerce, update
 
 from .. import jobs
@@ -40,6 +41,7 @@ from ..receipts.codes import new_receipt_token
 from ..receipts.merkle import MerkleTree, leaf_hash
 from ..receipts.service import MERKLE_TREE_NAME, ensure_receipt_codes, receipt_url
 from ..signatures.countries import country_name
+from ..signatures.display import Display, printed_signer
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffUser
 from ..text import paragraphs
@@ -80,13 +82,25 @@ class NothingToBatch(BatchError):
 
 
 def canonical_signature_line(
-    signature_id: int, name: str, city: str, country: str, confirmed_on: str
+    signature_id: int,
+    name: str,
+    city: str,
+    country: str,
+    confirmed_on: str,
+    display: Display | str = Display.FULL,
 ) -> str:
-    """One signature in the canonical list hashed into `signatures_sha256` (see README).
+    """One signature in the canonical list hashed into `signatures_sha256` (see README):
+    the signature as printed (signatures/display.py).
 
     `id TAB name TAB city TAB country TAB confirmed-date LF`, the texts NFC-normalised with
     any tab, CR or LF replaced by a space so a line can never be forged from inside a name.
+    A signer shown by initials has the initials as name and an empty city; an anonymous
+    signer has name, city and country empty. A `full` line is what every line was before
+    signers chose, so batches frozen then still verify.
     """
+    if display != Display.FULL:
+        printed = printed_signer(name, city, country, display)
+        name, city, country = printed.name, printed.city, printed.country
     fields = [str(signature_id), _canonical_text(name), _canonical_text(city), country]
     return "\t".join([*fields, confirmed_on]) + "\n"
 
@@ -129,14 +143,14 @@ def _signature_rows(
 ) -> Any:
     """The batch's signatures still confirmed, in id order, as plain tuples, streamed.
 
-    `([id, receipt code,] name, city, country, 'YYYY-MM-DD')`: Core rows of the needed
+    `([id, receipt code,] name, city, country, display, 'YYYY-MM-DD')`: Core rows of the needed
     columns only, no ORM objects and no datetime conversion (see `_signed_on_date`).
     `yield_per` makes PostgreSQL use a server-side cursor, so 100,000 rows never sit in
     memory. `signature_id` narrows it to that one signature of the batch.
     """
     table = Signature.__table__
     day = _signed_on_date(connection.dialect.name)
-    columns = [table.c.name, table.c.city, table.c.country]
+    columns = [table.c.name, table.c.city, table.c.country, table.c.display]
     if with_id:
         columns[:0] = [table.c.id, table.c.receipt_code]
     if day is None:  # another database: convert in Python, as the UTC column type does
@@ -171,15 +185,16 @@ def batch_canonical_lines(
     (receipts/merkle.py). `signature_id` gives that one signature's line alone.
     """
     canonical = _canonical_text
+    full = Display.FULL
     rows = _signature_rows(connection, batch_id, with_id=True, signature_id=signature_id)
     with contextlib.closing(rows):
-        for row_id, code, name, city, country, signed_on in rows:
-            # canonical_signature_line, inlined: this loop runs once per signature.
-            yield (
-                row_id,
-                code,
-                f"{row_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n",
-            )
+        for row_id, code, name, city, country, display, signed_on in rows:
+            if display is not full:
+                line = canonical_signature_line(row_id, name, city, country, signed_on, display)
+            else:
+                # canonical_signature_line, inlined: this loop runs once per signature.
+                line = f"{row_id}\t{canonical(name)}\t{canonical(city)}\t{country}\t{signed_on}\n"
+            yield row_id, code, line
 
 
 def _snapshot(petition: Petition) -> dict[str, Any]:
@@ -406,12 +421,22 @@ def _file_name(position: int, recipient_name: str) -> str:
     return f"{position + 1:02d}-{slug}.pdf"
 
 
+def anonymous_label(language: str) -> str:
+    """What a letter prints for a signer who asked to be counted only, in its language."""
+    with force_locale(language):
+        return gettext("Name withheld")
+
+
 def _signer_stream(batch_id: int, language: str) -> Callable[[], Generator[Signer]]:
-    """The batch's signers in id order, streamed on a connection of their own.
+    """The batch's signers in id order, streamed on a connection of their own, each as it
+    is printed (signatures/display.py): a signer shown by initials has them as name and no
+    city; an anonymous one has `anonymous_label` as name and neither city nor country.
 
     `yield_per` makes PostgreSQL use a server-side cursor, so 100,000 rows never sit in
     memory; a separate connection lets progress commit while the stream stays open.
     """
+    withheld = anonymous_label(language)
+    full = Display.FULL
 
     def stream() -> Generator[Signer]:
         countries: dict[str, str] = {}
@@ -419,10 +444,13 @@ def _signer_stream(batch_id: int, language: str) -> Callable[[], Generator[Signe
         with db.engine.connect() as connection:
             rows = _signature_rows(connection, batch_id, with_id=False)
             with contextlib.closing(rows):
-                for number, (name, city, code, day) in enumerate(rows, start=1):
+                for number, (name, city, code, display, day) in enumerate(rows, start=1):
+                    if display is not full:
+                        printed = printed_signer(name, city, code, display)
+                        name, city, code = printed.name or withheld, printed.city, printed.country
                     country = countries.get(code)
                     if country is None:
-                        country = countries[code] = country_name(code, language)
+                        country = countries[code] = country_name(code, language) if code else ""
                     signed_on = days.get(day)
                     if signed_on is None:
                         signed_on = days[day] = date.fromisoformat(day)
@@ -672,6 +700,8 @@ def batch_manifest(batch: Batch) -> dict[str, Any]:
         "created_at": _iso_utc(batch.created_at),
         "signature_count": batch.signature_count,
         "signatures_sha256": batch.signatures_sha256,
+        # How the signers counted in `signature_count` appear in the letters.
+        "signers_by_display": signers_by_display(batch.id),
         "withdrawn_after_freeze": batch.withdrawn_after_freeze,
         # Where anyone can check these documents, and each signer their own signature.
         "receipt_url": receipt_url(batch),
@@ -687,6 +717,20 @@ def batch_manifest(batch: Batch) -> dict[str, Any]:
             for document in batch.documents
         ],
     }
+
+
+def signers_by_display(batch_id: int) -> dict[str, int]:
+    """How many of the batch's signatures (those still confirmed) appear in full, by
+    initials, and counted only."""
+    counts = dict.fromkeys((choice.value for choice in Display), 0)
+    rows = db.session.execute(
+        select(Signature.display, func.count())
+        .where(Signature.batch_id == batch_id, Signature.status == SignatureStatus.CONFIRMED)
+        .group_by(Signature.display)
+    )
+    for display, number in rows:
+        counts[Display(display).value] = number
+    return counts
 
 
 def batch_file_names(batch: Batch) -> list[str]:

@@ -19,8 +19,11 @@ from flask_babel import force_locale, gettext
 
 from ..petitions.texts import texts_for
 from ..receipts.codes import format_receipt_code
-from ..signatures.models import Signature
-from .links import confirm_url, petition_url, public_url, signer_language, withdraw_url
+from ..signatures.countries import country_name
+from ..signatures.display import Display, printed_signer
+from ..signatures.links import link_url
+from ..signatures.models import LinkPurpose, Signature, SignatureStatus
+from .links import petition_url, public_url, signer_language
 
 SUBJECT_MAX = 300  # the outbox column
 DISPLAY_NAME_MAX = 120
@@ -81,15 +84,32 @@ def compose_signature_mail(
     language = signer_language(signature)
     # The petition's own words in the signer's language, where the petition has them.
     texts = texts_for(petition, language)
-    unsubscribe = withdraw_url(signature)
+    # A new random link of each kind per mail, stored hashed (signatures/links.py).
+    unsubscribe = link_url(signature, LinkPurpose.WITHDRAW, written_at)
+    correctable = signature.batch_id is None and signature.status in (
+        SignatureStatus.PENDING,
+        SignatureStatus.CONFIRMED,
+    )
     context = {
+        # What was submitted with this address, and how it will be printed: never a
+        # greeting by that name, which whoever first used the address chose.
         "name": signature.name,
+        "city": signature.city,
+        "country": country_name(signature.country, language),
+        "appearance": appearance(signature, language),
+        "correct_url": (
+            link_url(signature, LinkPurpose.CORRECT, written_at) if correctable else None
+        ),
         "petition_title": texts.title,
         "petition_summary": texts.summary,
         "petition_language": texts.language,
         "organisation_name": organisation.name,
         "petition_url": petition_url(petition.slug),
-        "confirm_url": confirm_url(signature) if kind is MailKind.CONFIRM else None,
+        "confirm_url": (
+            link_url(signature, LinkPurpose.CONFIRM, written_at)
+            if kind is MailKind.CONFIRM
+            else None
+        ),
         "withdraw_url": unsubscribe,
         "ttl_hours": int(current_app.config.get("PENDING_SIGNATURE_TTL_HOURS", 72)),
         "language": language,
@@ -127,6 +147,20 @@ def compose_signature_mail(
         body_html=body_html,
         headers=headers,
     )
+
+
+def appearance(signature: Signature, language: str) -> str:
+    """How the signature appears on the letter, in words, in `language` (call it inside
+    `force_locale(language)`, or in a request in that language)."""
+    printed = printed_signer(signature.name, signature.city, signature.country, signature.display)
+    with force_locale(language):
+        if printed.display is Display.ANONYMOUS:
+            return gettext("Not named: you are counted among the signers, nothing more.")
+        place = country_name(printed.country, language)
+        shown = ", ".join(part for part in (printed.name, printed.city, place) if part)
+        if printed.display is Display.INITIALS:
+            return gettext("%(shown)s (initials and country only)", shown=shown)
+        return shown
 
 
 def delivery_address(email: str) -> str:

@@ -15,7 +15,6 @@ from flask_babel import gettext
 
 from ..i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from ..signatures.models import Signature
-from .tokens import make_confirm_token, make_withdraw_token
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -26,18 +25,6 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 def petition_url(slug: str) -> str:
     return public_url("petitions.show", slug=slug)
-
-
-def confirm_url(signature: Signature) -> str:
-    return public_url(
-        "mail.confirm", token=make_confirm_token(signature), lang=signer_language(signature)
-    )
-
-
-def withdraw_url(signature: Signature) -> str:
-    return public_url(
-        "mail.withdraw", token=make_withdraw_token(signature), lang=signer_language(signature)
-    )
 
 
 def signer_language(signature: Signature) -> str:

@@ -14,17 +14,29 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from ..extensions import db
 from ..signatures.models import SignatureStatus
 from ..types import affected_rows, utcnow
 from .compose import MailKind, delivery_address, new_message_id
 from .models import OutboxMessage, OutboxStatus
+from .tasks import send_due_mail_task
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +192,6 @@ _pacer = _KickPacer()
 def kick() -> None:
     """Nudge the sender after the commit that queued mail. Never raises: if the queue is
     unreachable, the minute sweep sends the mail anyway."""
-    from .tasks import send_due_mail_task
-
     interval = float(current_app.config.get("MAIL_KICK_INTERVAL_SECONDS", 0.5))
     delay = _pacer.delay(interval) if interval > 0 else 0.0
     if delay is None:
@@ -218,6 +228,51 @@ def erase_signature_mail(signature_ids: Iterable[int]) -> int:
     )
     log.debug("stopped %s unsent mails", affected_rows(stopped))
     return affected_rows(erased)
+
+
+# Mail to signers, whose address is theirs to have erased; a letter to an official keeps its
+# address (the delivery ledger names whom it went to).
+_TO_SIGNERS = [MailKind.CONFIRM.value, MailKind.ALREADY_SIGNED.value, MailKind.UPDATE.value]
+_DONE = [OutboxStatus.SENT, OutboxStatus.FAILED]
+
+
+def erase_sent_mail(now: datetime | None = None) -> tuple[int, int]:
+    """The outbox's part of the privacy sweep; never commits. Returns (bodies, addresses):
+
+    - the body and headers of every sent mail still holding them (the sender erases them as
+      it sends; rows sent before that, or by an older release), and of every mail to a
+      signer that failed for good (it will not be sent again);
+    - the address of every mail to a signer once it is sent or failed and the per-address
+      cap's hour is past (the cap counts the hour's mail by address).
+    """
+    now = now or utcnow()
+    bodies = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            or_(
+                OutboxMessage.status == OutboxStatus.SENT,
+                and_(
+                    OutboxMessage.status == OutboxStatus.FAILED,
+                    OutboxMessage.kind.in_(_TO_SIGNERS),
+                ),
+            ),
+            OutboxMessage.body_text != "",
+        )
+        .values(body_text="", body_html="", headers={})
+        .execution_options(synchronize_session=False)
+    )
+    addresses = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_(_DONE),
+            OutboxMessage.kind.in_(_TO_SIGNERS),
+            OutboxMessage.created_at < now - _HOUR,
+            OutboxMessage.to_address != "",
+        )
+        .values(to_address="")
+        .execution_options(synchronize_session=False)
+    )
+    return affected_rows(bodies), affected_rows(addresses)
 
 
 def _hourly_cap() -> int:

@@ -11,6 +11,10 @@ accepted while the SMTP server is down goes out once it is back, restarts includ
 A row may name attachments by reference (a batch's PDF in batch storage), read only when it is
 sent; the server's answer to each accepted message is kept on the row (`smtp_response`), and a
 module that queues a kind of mail may ask to be told when one is sent (`after_sent`).
+
+Once a mail is sent its body and headers are erased from the row (they held the signer's
+links and what they typed); the row keeps its Message-ID, kind, status, times and the
+server's answer. Attachments stay as references: they point at the batch's own files.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import smtplib
 import tempfile
 import time
@@ -31,10 +36,11 @@ from typing import Any
 from flask import current_app
 from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.smtp import EmailBackend as SMTPBackend
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from .. import jobs
 from ..extensions import db, mailman
+from ..letters.storage import StorageError, batch_storage
 from ..signatures.models import Signature
 from ..types import affected_rows, utcnow
 from .compose import MailKind, compose_signature_mail
@@ -198,18 +204,28 @@ def deliver(
         _record_failure(row, exc, now)
         return False
 
-    # Only a row still ours: a withdrawal may have cancelled it meanwhile.
+    # Only a row still ours: a withdrawal may have cancelled it meanwhile. The body goes
+    # with the sending: a backup of the outbox holds no one's links or words.
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.SENDING)
         .values(
-            status=OutboxStatus.SENT, sent_at=utcnow(), last_error="", smtp_response=answer[:500]
+            status=OutboxStatus.SENT,
+            sent_at=utcnow(),
+            last_error="",
+            smtp_response=answer[:500],
+            **SENT_BODY_ERASED,
         )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     _run_after_sent(kind, outbox_id)
     return True
+
+
+#: What a sent row keeps of its mail: nothing of the body or headers (the Message-ID has a
+#: column of its own).
+SENT_BODY_ERASED: dict[str, Any] = {"body_text": "", "body_html": "", "headers": {}}
 
 
 # What else must happen once a mail of a kind is sent (e.g. a batch whose every letter went
@@ -286,9 +302,13 @@ def _record_failure(row: OutboxMessage, exc: Exception, now: datetime) -> None:
         _schedule_retry(outbox_id, next_attempt_at - now)
 
 
-def _schedule_retry(outbox_id: int, delay: timedelta) -> None:
-    from .tasks import deliver_outbox_message
+@jobs.task()
+def deliver_outbox_message(outbox_id: int) -> None:
+    """The delayed retry of one row; a no-op when the sweep got there first."""
+    deliver(outbox_id)
 
+
+def _schedule_retry(outbox_id: int, delay: timedelta) -> None:
     try:
         deliver_outbox_message.schedule(args=(outbox_id,), delay=delay.total_seconds())
     except Exception:
@@ -343,8 +363,6 @@ def build_email(row: OutboxMessage) -> EmailMultiAlternatives:
 
 def _attachment_bytes(attachment: dict[str, Any]) -> bytes:
     """An attachment's bytes, read from where the reference points, at send time."""
-    from ..letters.storage import StorageError, batch_storage
-
     if attachment.get("store") != "batch":
         raise LookupError(f"unknown attachment store {attachment.get('store')!r}")
     try:
@@ -434,11 +452,65 @@ def _smtp_connection() -> Any:
     )
 
 
+def eml_name(created_at: datetime, outbox_id: int) -> str:
+    return f"{created_at:%Y%m%d-%H%M%S}-{outbox_id}.eml"
+
+
+_EML_ID = re.compile(r"^\d{8}-\d{6}-(\d+)\.eml$")
+_SIGNER_KINDS = [MailKind.CONFIRM.value, MailKind.ALREADY_SIGNED.value, MailKind.UPDATE.value]
+
+
+def remove_mail_files(signature_ids: list[int] | None = None) -> int:
+    """Delete the `.eml` files (mail written without MAIL_SERVER) of signatures withdrawn,
+    erased by retention or purged: those of `signature_ids`, or, without it, every such
+    file in the folder. Returns how many were deleted. Reads only; never commits."""
+    folder = outbox_dir()
+    if not folder.is_dir():
+        return 0
+    of_erased = (
+        OutboxMessage.kind.in_(_SIGNER_KINDS),
+        or_(
+            OutboxMessage.signature_id.is_(None),
+            OutboxMessage.signature_id.in_(select(Signature.id).where(Signature.email == "")),
+        ),
+    )
+    if signature_ids is not None:
+        query = select(OutboxMessage.id, OutboxMessage.created_at).where(
+            OutboxMessage.signature_id.in_(signature_ids)
+        )
+        names = [eml_name(created_at, row_id) for row_id, created_at in db.session.execute(query)]
+    else:
+        present = {
+            int(match.group(1)): path.name
+            for path in folder.iterdir()
+            if (match := _EML_ID.match(path.name))
+        }
+        ids = list(present)
+        names = []
+        for start in range(0, len(ids), SWEEP_BATCH):
+            chunk = ids[start : start + SWEEP_BATCH]
+            rows: dict[int, bool] = {
+                row_id: bool(erased)
+                for row_id, erased in db.session.execute(
+                    select(OutboxMessage.id, and_(*of_erased)).where(OutboxMessage.id.in_(chunk))
+                )
+            }
+            # A file whose row is gone (it went with its purged signature) goes too.
+            names += [present[i] for i in chunk if rows.get(i, True)]
+    removed = 0
+    for name in names:
+        path = folder / name
+        if path.exists():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def _write_eml(row: OutboxMessage, data: bytes) -> str:
     """One file per outbox row, written whole or not at all: a retry replaces it."""
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}.eml"
+    target = folder / eml_name(row.created_at, row.id)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
     try:
         with os.fdopen(fd, "wb") as handle:

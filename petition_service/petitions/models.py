@@ -134,6 +134,13 @@ class Petition(Model):
     goal: Mapped[int] = mapped_column(Integer, default=1000)
     # Origins (scheme://host[:port]) allowed to frame the signing form; empty means any.
     allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ISO 3166-1 codes of countries whose signers are shown by initials unless they choose
+    # otherwise: people who live under the government the petition addresses.
+    protected_countries: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # When it last stopped taking signatures (closed or won): the retention time counts from
+    # here, and `personal_data_erased_at` records when names and emails were erased.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The case: the person this petition is about, if any (a prisoner of conscience).
     person_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     case_status: Mapped[CaseStatus | None] = mapped_column(str_enum(CaseStatus, "case_status"))

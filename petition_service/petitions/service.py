@@ -222,6 +222,8 @@ class PetitionRef:
     update_message: str
     goal: int
     allowed_origins: tuple[str, ...]
+    # Signers from these countries are shown by initials unless they choose otherwise.
+    protected_countries: tuple[str, ...] = ()
 
     def is_accepting_signatures(self, now: datetime | None = None) -> bool:
         return accepts_signatures(self.status, self.opens_at, self.closes_at, now)
@@ -241,7 +243,7 @@ def petition_ref(slug: str) -> PetitionRef:
             select(
                 Petition.id, Petition.slug, Petition.title, Petition.language, Petition.status,
                 Petition.opens_at, Petition.closes_at, Petition.update_message, Petition.goal,
-                Petition.allowed_origins,
+                Petition.allowed_origins, Petition.protected_countries,
             ).where(Petition.slug == slug, Petition.status != PetitionStatus.DRAFT)
         ).one_or_none()  # fmt: skip
         if row is None:
@@ -251,6 +253,7 @@ def petition_ref(slug: str) -> PetitionRef:
             status=row.status, opens_at=row.opens_at, closes_at=row.closes_at,
             update_message=row.update_message, goal=row.goal,
             allowed_origins=tuple(row.allowed_origins or ()),
+            protected_countries=tuple(row.protected_countries or ()),
         )  # fmt: skip
         if ttl > 0:
             _refs.put(slug, ttl, ref)

@@ -1,5 +1,12 @@
 """Who is asking: the client address as ProxyFix left it, only ever kept as a keyed hash.
 
+The key is random, made once a day (UTC) and kept only in the rate limiter's store: in Redis
+when REDIS_URL is set, else in the counters file `instance/ratelimits.db`, never in the
+database or beside it in a file of its own, and forgotten the next day. So a copy of the
+database cannot be tested against guessed addresses, and hashes a day old cannot be tested
+at all; the signatures' own hashes are erased anyway once the limits and the flood panel
+they serve are past (signatures/retention.py).
+
 One client is one IPv4 address or one IPv6 /64: every home or mobile connection gets a whole
 /64, so counting single IPv6 addresses would give one person 2^64 clients. Addresses are
 parsed with `ipaddress` first, so `2001:DB8::1`, `2001:db8:0:0:0:0:0:1` and `2001:db8::1` are
@@ -12,9 +19,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
+from limits.storage import Storage
+
+from ..ratelimit_storage import shared_secret
 
 IPV4_NETWORK_BITS = 24
 IPV6_CLIENT_BITS = 64
@@ -48,8 +60,36 @@ def identify(address: str | None) -> ClientIdentity:
     return ClientIdentity(str(client), str(network6))
 
 
+#: The key changes at each UTC midnight; the rate-limit windows it keys last a day at most.
+KEY_PERIOD_SECONDS = 24 * 3600
+
+
+class ClientKeyring:
+    """The day's client-hash key, read from the limiter's store once per process and day."""
+
+    def __init__(self, storage: Callable[[], Storage]) -> None:
+        self._storage = storage
+        self._period = -1
+        self._key = b""
+
+    def current(self, now: float | None = None) -> bytes:
+        period = int((now if now is not None else time.time()) // KEY_PERIOD_SECONDS)
+        if period != self._period:
+            # Kept a day past its own so a process reading it just before midnight finds it;
+            # then deleted from the store.
+            self._key = shared_secret(
+                self._storage(), f"client-hash-key:{period}", 2 * KEY_PERIOD_SECONDS
+            )
+            self._period = period
+        return self._key
+
+
+def init_app(app: Flask, storage: Callable[[], Storage]) -> None:
+    app.extensions["client_keyring"] = ClientKeyring(storage)
+
+
 def _keyed(value: str) -> str:
-    key = current_app.config["CLIENT_HASH_KEY"]
+    key = current_app.extensions["client_keyring"].current()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -60,7 +100,7 @@ class ClientHashes:
 
 
 def client_hashes() -> ClientHashes:
-    """HMAC-SHA256 of the client and of its network, keyed by the app secret; per request.
+    """HMAC-SHA256 of the client and of its network, under the day's key; per request.
 
     Enough to rate-limit and to spot abuse; useless to someone holding the database
     without the key. A plain hash of an IPv4 address could be reversed in minutes.

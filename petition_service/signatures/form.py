@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext
 
 from ..i18n import current_language
 from ..petitions.models import Petition
 from . import challenge
 from .challenge import ChallengeProblem
-from .countries import country_choices
+from .countries import country_choices, country_name
+from .display import DISPLAY_CHOICES, default_display
 from .tokens import TokenProblem, issue_form_token, token_problem_message
 
 # Only these submitted values are echoed back into a re-rendered form.
-ECHOED_FIELDS = ("name", "email", "country", "city", "consent", "updates")
+ECHOED_FIELDS = ("name", "email", "country", "city", "consent", "updates", "display")
 
 
 def form_context(
@@ -32,12 +34,25 @@ def form_context(
     if embedded:
         action_args["embed"] = "1"
     values = values or {}
+    shown = {name: values.get(name, "") for name in ECHOED_FIELDS}
+    protected = tuple(petition.protected_countries or ())
+    country = str(shown["country"] or "").upper()
+    if shown["display"] not in DISPLAY_CHOICES:
+        # The default for the chosen country; none yet while a protected petition does not
+        # know the country (then the server applies the default, see display.py).
+        shown["display"] = (
+            default_display(country, protected).value if country or not protected else ""
+        )
     return {
         "petition": petition,
         "form_action": url_for("signatures.sign", **action_args),
         # A fresh token on every render: a re-shown form restarts the time trap.
         "form_token": issue_form_token(petition.id),
-        "values": {name: values.get(name, "") for name in ECHOED_FIELDS},
+        "values": shown,
+        "protected_countries": protected,
+        "protected_note": _protected_note(protected, language),
+        # Shown while the country may be a protected one (none chosen yet, or one of them).
+        "protected_note_shown": bool(protected) and (not country or country in protected),
         "errors": errors or {},
         "token_message": token_problem_message(token_problem) if token_problem else None,
         "challenge_message": (
@@ -51,3 +66,14 @@ def form_context(
         "countries": country_choices(language),
         "embedded": embedded,
     }
+
+
+def _protected_note(protected: tuple[str, ...], language: str) -> str | None:
+    if not protected:
+        return None
+    names = ", ".join(country_name(code, language) for code in protected)
+    return gettext(
+        "Signing from %(countries)s? Then only your initials are preselected: this letter goes "
+        "to the government you live under. You can still choose to show your name.",
+        countries=names,
+    )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Model
 from ..receipts.codes import new_receipt_code
 from ..types import BigIntPK, UTCDateTime, str_enum, utcnow
+from .display import Display
 
 if TYPE_CHECKING:
     from ..letters.models import Batch
@@ -47,6 +48,11 @@ class Signature(Model):
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     wants_updates: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # How the signer appears in what is delivered (signatures/display.py); staff see the
+    # whole row whatever it says, until the retention time erases it.
+    display: Mapped[Display] = mapped_column(
+        str_enum(Display, "signature_display"), default=Display.FULL, server_default="full"
+    )
     status: Mapped[SignatureStatus] = mapped_column(
         str_enum(SignatureStatus, "signature_status"), default=SignatureStatus.PENDING
     )
@@ -74,3 +80,28 @@ class Signature(Model):
 
     def __repr__(self) -> str:
         return f"<Signature {self.id} {self.status.value}>"
+
+
+class LinkPurpose(enum.StrEnum):
+    CONFIRM = "confirm"
+    WITHDRAW = "withdraw"
+    # Correct the name, city or display of a signature not yet delivered (the repeat flow).
+    CORRECT = "correct"
+
+
+class SignatureLink(Model):
+    """A link a mail gave its signer (confirm, withdraw, correct), stored as the SHA-256 of
+    its random token: the token names nothing, decodes to nothing, and the database alone
+    cannot rebuild a working link (signatures/links.py)."""
+
+    __tablename__ = "signature_links"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signature_id: Mapped[int] = mapped_column(
+        ForeignKey("signatures.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[LinkPurpose] = mapped_column(str_enum(LinkPurpose, "link_purpose"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None: good for as long as the signature keeps its personal data.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

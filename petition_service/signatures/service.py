@@ -16,6 +16,7 @@ from ..mail import outbox
 from ..petitions.models import Petition
 from ..petitions.service import PetitionRef
 from ..types import utcnow
+from .display import default_display
 from .models import Signature, SignatureStatus
 from .validation import SignatureInput
 
@@ -65,6 +66,10 @@ def sign_petition(
 ) -> SignResult:
     """Record a signature, or recognise a repeat, and queue the mail either way.
 
+    A signer who did not choose how they appear gets the petition's default for their
+    country (initials in a protected country). A repeat never changes the stored signature:
+    its mail says how it will appear and offers a link to correct it.
+
     The database decides what is a duplicate (the unique petition + canonical email
     constraint), in one statement: two identical submissions racing on two servers get one
     row and one REPEAT, never an error. The caller commits, then calls `outbox.kick()`.
@@ -81,6 +86,7 @@ def sign_petition(
         "consent": data.consent,
         "wants_updates": data.wants_updates,
         "language": language,
+        "display": data.display or default_display(data.country, petition.protected_countries),
         "status": SignatureStatus.PENDING,
         "client_hash": client_hash,
         "network_hash": network_hash,

@@ -5,6 +5,7 @@ Messages are lazy-translated so each caller renders them in the signer's languag
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,12 +16,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from .countries import country_codes
+from .display import Display, parse_display
 
 NAME_MAX_LENGTH = 120
 CITY_MAX_LENGTH = 120
 EMAIL_MAX_LENGTH = 254
 
-SIGNATURE_FIELDS = ("name", "email", "country", "city", "consent", "updates")
+SIGNATURE_FIELDS = ("name", "email", "country", "city", "consent", "updates", "display")
 # Fields a client may send besides the signature itself.
 CONTROL_FIELDS = ("form_token", "website", "altcha")
 
@@ -53,6 +55,8 @@ class SignatureInput:
     city: str
     consent: bool
     wants_updates: bool
+    # None: the signer did not choose; the petition's default applies (display.py).
+    display: Display | None = None
 
 
 @dataclass
@@ -139,6 +143,47 @@ def unprintable_message(characters: list[str]) -> Any:
     )
 
 
+# A name or city is printed on letters and greets the signer in mail sent from the
+# organisation: it must not carry a link or an address (a phishing line in someone else's
+# name). Web addresses with a scheme or "www.", email addresses, and bare domains under the
+# top-level domains that links and link shorteners use; a name such as "St.Louis" or
+# "J.R.R." passes.
+_LINK_TLDS = (
+    "com|net|org|info|biz|edu|gov|io|co|me|ly|gl|gd|to|sh|tk|ml|ga|cf|gq|xyz|top|site|online|"
+    "click|link|app|dev|page|live|shop|store|tech|icu|club|vip|cc|tv|ws|su|ru|cn|vn|uk|us|de|"
+    "fr|eu|jp|kr|br|au|ca|nl|it|es|pl|ua|tr|ir|id|ph|sg|hk|tw|la|kh|mm|xn--[a-z0-9-]+"
+)
+_LINK = re.compile(
+    r"://|\bwww\.|[^\s@]@[^\s@]+\.[^\s@]"
+    rf"|(?:[^\W_](?:[\w-]*[^\W_])?\.)+(?:{_LINK_TLDS})(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def contains_link(text: str) -> bool:
+    """A web address or an email address anywhere in the text."""
+    return bool(_LINK.search(text))
+
+
+def check_no_link(text: str, field_name: str, result: ValidationResult) -> None:
+    if text and contains_link(text):
+        result.add(field_name, _l("Leave out web and email addresses: this is printed on the "
+                                  "letter and shown in our emails."))  # fmt: skip
+
+
+def clean_display(raw: Any, result: ValidationResult, *, required: bool = False) -> Display | None:
+    """The chosen display; None when absent (the petition's default then applies)."""
+    try:
+        display = parse_display(raw)
+    except ValueError:
+        display = None
+    else:
+        if display is not None or not required:
+            return display
+    result.add("display", _l("Choose how you want to appear."))
+    return display
+
+
 def canonical_email(normalized: str) -> str:
     """The form used to spot duplicates: case folded, provider aliases removed."""
     local, _, domain = normalized.rpartition("@")
@@ -206,6 +251,7 @@ def validate_signature(data: Mapping[str, Any]) -> ValidationResult:
         field_name="name",
     )
     check_printable(name, "name", result)
+    check_no_link(name, "name", result)
     email, email_canonical = _clean_email(data.get("email"), result)
     country = data.get("country")
     if not isinstance(country, str) or not country.strip():
@@ -223,14 +269,16 @@ def validate_signature(data: Mapping[str, Any]) -> ValidationResult:
         field_name="city",
     )
     check_printable(city, "city", result)
+    check_no_link(city, "city", result)
     consent = _clean_bool(data.get("consent"), field_name="consent", result=result)
     if not consent and "consent" not in result.errors:
         result.add("consent", _l("Please agree so that we can add your name to the letter."))
     wants_updates = _clean_bool(data.get("updates"), field_name="updates", result=result)
+    display = clean_display(data.get("display"), result)
 
     if not result.errors:
         result.value = SignatureInput(
             name=name, email=email, email_canonical=email_canonical, country=country,
-            city=city, consent=consent, wants_updates=wants_updates,
+            city=city, consent=consent, wants_updates=wants_updates, display=display,
         )  # fmt: skip
     return result

@@ -29,6 +29,8 @@ COLUMNS = (
     "confirmed_at",
     "wants_updates",
     "language",
+    # How the signer appears in the letters (full, initials, anonymous).
+    "display",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Rows fetched per round trip (a server-side cursor on PostgreSQL) and per chunk sent.

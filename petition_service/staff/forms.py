@@ -31,7 +31,7 @@ from wtforms.validators import (
 from ..petitions.models import Petition
 from ..signatures.models import SignatureStatus
 from .batches import DELIVERY_CHANNELS
-from .manage import PetitionInput, RecipientInput, parse_origins
+from .manage import PetitionInput, RecipientInput, parse_countries, parse_origins
 from .moderation import SignatureFilter
 from .validators import Printable
 
@@ -98,9 +98,20 @@ class PetitionForm(FlaskForm):
         validators=[Optional(), Length(max=5000)],
     )
 
+    protected_countries = StringField(
+        _l("Protect signers from these countries (ISO codes, e.g. VN)"),
+        validators=[Optional(), Length(max=1000)],
+    )
+
     def validate_allowed_origins(self, field: TextAreaField) -> None:
         try:
             parse_origins(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_protected_countries(self, field: StringField) -> None:
+        try:
+            parse_countries(field.data or "")
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
@@ -117,6 +128,7 @@ class PetitionForm(FlaskForm):
             opens_at=utc(self.opens_at.data),
             closes_at=utc(self.closes_at.data),
             allowed_origins=parse_origins(self.allowed_origins.data or ""),
+            protected_countries=parse_countries(self.protected_countries.data or ""),
         )
 
     @classmethod
@@ -134,6 +146,7 @@ class PetitionForm(FlaskForm):
                 "opens_at": shown(petition.opens_at),
                 "closes_at": shown(petition.closes_at),
                 "allowed_origins": "\n".join(petition.allowed_origins or []),
+                "protected_countries": " ".join(petition.protected_countries or []),
             }
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from ..signatures.countries import country_codes
+from ..types import utcnow
 from .service import StaffError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,6 +42,20 @@ def _origin_host(host: str) -> str | None:
         return f"[{ipaddress.IPv6Address(host).compressed}]"
     except ValueError:
         return None
+
+
+def parse_countries(text: str) -> list[str]:
+    """ISO 3166-1 alpha-2 codes separated by commas or spaces, upper-cased, each once."""
+    codes: list[str] = []
+    for raw in re.split(r"[\s,;]+", text.strip()):
+        if not raw:
+            continue
+        code = raw.upper()
+        if code not in country_codes():
+            raise ValueError(f"{raw} is not a country code like VN (ISO 3166-1 alpha-2)")
+        if code not in codes:
+            codes.append(code)
+    return codes
 
 
 def parse_origins(text: str) -> list[str]:
@@ -88,6 +104,7 @@ class PetitionInput:
     opens_at: datetime | None
     closes_at: datetime | None
     allowed_origins: list[str]
+    protected_countries: list[str] = field(default_factory=list)
 
 
 def _slug_taken(slug: str, except_id: int | None) -> bool:
@@ -173,6 +190,12 @@ def change_status(petition: Petition, action: str, update_message: str = "") -> 
     if target is PetitionStatus.OPEN and not petition.recipients:
         raise StaffError("Add at least one recipient before opening the petition.")
     petition.status = target
+    # The retention time counts from the closing (signatures/retention.py); a closed
+    # petition declared won keeps the day it closed.
+    if target is PetitionStatus.OPEN:
+        petition.closed_at = None
+    elif petition.closed_at is None:
+        petition.closed_at = utcnow()
     if message or target is PetitionStatus.OPEN:
         petition.update_message = message
 

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..letters.models import Batch
 from ..petitions.models import Petition, PetitionSponsor, PetitionStatus
 from ..petitions.service import count_confirmed_signatures
+from ..signatures.display import Display
 from ..signatures.models import Signature, SignatureStatus
 
 
@@ -180,6 +181,22 @@ def confirmed_by_country(petition_id: int, top: int = 10) -> list[tuple[str, int
     if rest:
         result.append(("", rest))
     return result
+
+
+def confirmed_by_display(petition_id: int) -> dict[str, int]:
+    """Confirmed signatures by how their signers appear in the letters."""
+    counts = dict.fromkeys((choice.value for choice in Display), 0)
+    rows = db.session.execute(
+        select(Signature.display, func.count())
+        .where(
+            Signature.petition_id == petition_id,
+            Signature.status == SignatureStatus.CONFIRMED,
+        )
+        .group_by(Signature.display)
+    )
+    for display, number in rows:
+        counts[Display(display).value] = number
+    return counts
 
 
 @dataclass(frozen=True)

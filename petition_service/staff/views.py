@@ -38,6 +38,7 @@ from ..letters.batches import (
 )
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
+from ..signatures.retention import retention_plan
 from ..updates.models import UpdateKind
 from . import auth, batches, exports, flood, manage, moderation, service, stats, throttle
 from .charts import daily_chart, horizontal_chart
@@ -150,6 +151,9 @@ def _render_petition(petition: Petition, status_form: StatusForm | None = None, 
             countries=horizontal_chart([(_country_name(c), n) for c, n in countries]),
             batches=stats.petition_batches(petition.id),
             flood=flood.flood_report(petition.id, petition.created_at),
+            displays=stats.confirmed_by_display(petition.id),
+            retention=retention_plan(petition),
+            protected=[_country_name(code) for code in petition.protected_countries or []],
             waiting=stats.waiting_for_batch(petition.id),
             batch_form=BatchForm(),
             status_form=status_form,

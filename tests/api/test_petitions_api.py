@@ -49,6 +49,7 @@ def test_detail_has_the_contract_fields(app, client):
         "languages": ["en"],
         "url": f"http://petitions.example.org/p/{slug}",
         "person": None,
+        "protected_countries": [],
     }
 
 

@@ -93,7 +93,7 @@ def html_part(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
 
 
-LINK = re.compile(r"https?://[^\s\"<>]+/(?:confirm|withdraw)/[^\s\"<>]+")
+LINK = re.compile(r"https?://[^\s\"<>]+/(?:confirm|withdraw|correct)/[^\s\"<>]+")
 
 
 def link(message: EmailMessage, kind: str) -> str:

@@ -38,7 +38,7 @@ def test_confirmation_mail_arrives_with_both_parts_and_proper_headers(app, smtp)
         assert mail["List-Unsubscribe"].startswith("<http://petitions.example.org/withdraw/")
 
         text, body_html = text_part(mail), html_part(mail)
-        assert "Hello Lan," in text
+        assert "Name: Lan" in text
         confirm, withdraw = link(mail, "confirm"), link(mail, "withdraw")
         assert f"http://petitions.example.org{confirm}" in text
         assert html.escape(f"http://petitions.example.org{confirm}") in body_html

@@ -3,19 +3,17 @@ how unusable links are answered."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from petition_service.extensions import db
 from petition_service.mail.models import OutboxMessage
 from petition_service.mail.outbox import queue_signature_mail
-from petition_service.mail.tokens import CONFIRM_SALT
 from petition_service.petitions.service import count_confirmed_signatures
 from petition_service.signatures.lifecycle import purge_expired_pending
-from petition_service.signatures.models import Signature, SignatureStatus
+from petition_service.signatures.links import token_hash
+from petition_service.signatures.models import SignatureLink, SignatureStatus
 from petition_service.types import utcnow
 from tests.factories import make_organisation, make_petition, make_signature, sign_petition
 from tests.mail.conftest import html_part, link, text_part
@@ -28,7 +26,9 @@ def test_a_vietnamese_signer_gets_the_mail_and_pages_in_vietnamese(app, client, 
     [mail] = smtp.messages
     assert mail["Subject"] == "Xin vui lòng xác nhận chữ ký của bạn: Trả tự do cho Trần Thị Nga"
     text = text_part(mail)
-    assert "Xin chào Nguyễn Văn An," in text
+    # No greeting by the name given: whoever first used the address chose it.
+    assert "Xin chào," in text and "Xin chào Nguyễn" not in text
+    assert "Họ tên: Nguyễn Văn An" in text
     assert "Cảm ơn bạn đã ký kiến nghị “Trả tự do cho Trần Thị Nga”." in text
     assert "Xác nhận chữ ký của tôi" in html_part(mail)
     assert '<html lang="vi">' in html_part(mail)
@@ -54,7 +54,7 @@ def test_signer_supplied_text_is_escaped_in_the_html_part(app, smtp):
     assert "Free &lt;b&gt;her&lt;/b&gt;" in body
     assert "Rights &amp; &#34;Justice&#34; &lt;Now&gt;" in body
     # The text part is text: the name exactly as typed.
-    assert f"Hello {name}," in text_part(mail)
+    assert f"Name: {name}" in text_part(mail)
     # A display name with quotes and brackets stays one sender.
     sender = mail["From"].addresses
     assert len(sender) == 1
@@ -64,9 +64,8 @@ def test_signer_supplied_text_is_escaped_in_the_html_part(app, smtp):
 def test_unusable_links_get_a_clear_page_never_a_500(app, client, smtp):
     with app.app_context():
         petition = make_petition()
-        signature = sign_petition(petition, "phuong@example.org")
+        sign_petition(petition, "phuong@example.org")
         petition_id = petition.id
-        payload = [signature.id, int(signature.created_at.timestamp())]
     [mail] = smtp.messages
     confirm, withdraw = link(mail, "confirm"), link(mail, "withdraw")
     token = confirm.split("/")[2].split("?")[0]
@@ -77,36 +76,31 @@ def test_unusable_links_get_a_clear_page_never_a_500(app, client, smtp):
             assert response.status_code == 400, path
             assert "This link is not valid" in response.text
 
-    old = _token_signed_days_ago(app.config["SECRET_KEY"], payload, days=8)
+    # A confirm link is good for 7 days.
+    with app.app_context():
+        db.session.execute(
+            update(SignatureLink)
+            .where(SignatureLink.token_hash == token_hash(token))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
     for method in (client.get, client.post):
-        response = method(f"/confirm/{old}")
+        response = method(confirm)
         assert response.status_code == 400
         assert "This link has expired" in response.text
     with app.app_context():
         assert count_confirmed_signatures(petition_id) == 0
 
-    # A signature that was purged: its links find nothing.
+    # A signature that was purged takes its links with it: they name nothing any more.
     with app.app_context():
         ttl = timedelta(hours=app.config["PENDING_SIGNATURE_TTL_HOURS"], minutes=1)
         assert purge_expired_pending(now=utcnow() + ttl) == 1
         db.session.commit()
-    for path in (confirm, withdraw):
+        assert db.session.scalars(select(SignatureLink)).all() == []
+    for path in (withdraw,):
         response = client.post(path)
-        assert response.status_code == 404
-        assert "We could not find this signature" in response.text
-
-
-def test_a_link_for_a_purged_signature_never_acts_on_a_later_one_with_its_id(app, client):
-    with app.app_context():
-        petition = make_petition()
-        old = make_signature(petition, status=SignatureStatus.PENDING)
-        payload = [old.id, int(old.created_at.timestamp()) - 3600]
-        db.session.commit()
-    token = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=CONFIRM_SALT).dumps(payload)
-    # Same id, different creation time: as if SQLite had reused a purged row's id.
-    assert client.post(f"/confirm/{token}").status_code == 404
-    with app.app_context():
-        assert db.session.scalars(select(Signature)).one().status is SignatureStatus.PENDING
+        assert response.status_code == 400
+        assert "This link is not valid" in response.text
 
 
 def test_a_repeat_of_a_withdrawn_or_invalid_signature_sends_nothing(app):
@@ -118,11 +112,3 @@ def test_a_repeat_of_a_withdrawn_or_invalid_signature_sends_nothing(app):
         assert queue_signature_mail(withdrawn, repeat=True) is None
         assert db.session.scalars(select(OutboxMessage)).all() == []
         db.session.rollback()
-
-
-def _token_signed_days_ago(secret: str, payload: list[int], days: int) -> str:
-    class PastSigner(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - days * 86400
-
-    return URLSafeTimedSerializer(secret, salt=CONFIRM_SALT, signer=PastSigner).dumps(payload)

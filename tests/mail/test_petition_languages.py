@@ -17,7 +17,7 @@ def test_the_mail_carries_the_petitions_title_and_summary_in_the_signers_languag
         "Xin vui lòng xác nhận chữ ký của bạn: Trả tự do cho Trần Thị Nga"
     )
     assert "“Trả tự do cho Trần Thị Nga”" in text_part(vietnamese)
-    assert "“Trả tự do cho Trần Thị Nga”.\n\nMẹ của hai con.\n\nXin vui lòng" in text_part(
+    assert "“Trả tự do cho Trần Thị Nga”.\n\nMẹ của hai con.\n\nThông tin" in text_part(
         vietnamese
     ).replace("\r\n", "\n")
     assert '<p lang="vi" style="color:#5a5a55;">Mẹ của hai con.</p>' in html_part(vietnamese)
@@ -33,4 +33,4 @@ def test_without_a_translation_the_mail_uses_the_petitions_own_words(app, smtp):
         sign_petition(petition, "an@example.org", name="An", language="vi")
     [mail] = smtp.messages
     assert mail["Subject"].endswith(": Only in English")
-    assert "“Only in English”.\n\nXin vui lòng" in text_part(mail).replace("\r\n", "\n")
+    assert "“Only in English”.\n\nThông tin" in text_part(mail).replace("\r\n", "\n")

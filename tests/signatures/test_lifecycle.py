@@ -153,13 +153,13 @@ def test_the_ttl_is_configurable(app, monkeypatch, tmp_path):
 
 
 def test_the_periodic_jobs_are_registered_and_the_purge_job_commits(app):
-    from petition_service.mail import tasks
+    from petition_service.signatures import tasks
 
     periodic = {task.name for task in jobs.huey._registry.periodic_tasks}
-    assert {"sweep_outbox", "purge_pending_signatures"} <= periodic
+    assert {"sweep_outbox", "sweep_personal_data"} <= periodic
     with app.app_context():
         _age(make_pending_signature(make_petition()), 100)
         db.session.commit()
-    tasks.purge_pending_signatures()  # immediate mode: runs here, in its own app context
+    tasks.sweep_personal_data()  # immediate mode: runs here, in its own app context
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Signature)) == 0

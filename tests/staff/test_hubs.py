@@ -259,14 +259,15 @@ def test_the_petitions_language_cannot_become_one_it_is_translated_into(app, mem
 
 
 def test_the_confirm_page_names_the_petition_in_the_signers_language(app, client):
-    from petition_service.mail.tokens import make_confirm_token
+    from petition_service.signatures.links import issue_link
+    from petition_service.signatures.models import LinkPurpose
     from tests.factories import make_pending_signature, make_petition, make_translation
 
     with app.app_context():
         petition = make_petition(title="Free her")
         make_translation(petition, title="Trả tự do cho chị")
         signature = make_pending_signature(petition, language="vi")
+        token = issue_link(signature.id, LinkPurpose.CONFIRM)
         db.session.commit()
-        token = make_confirm_token(signature)
     html = client.get(f"/confirm/{token}?lang=vi").text
     assert '<strong lang="vi">Trả tự do cho chị</strong>' in html

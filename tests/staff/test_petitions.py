@@ -196,3 +196,31 @@ def test_status_form_offers_only_possible_moves(app, member):
     won = own_petition(app, member, status=PetitionStatus.VICTORY).slug
     html = member.client.get(f"/staff/petitions/{won}").get_data(as_text=True)
     assert 'id="status-title"' not in html
+
+
+def test_protected_countries_are_set_on_the_petition_form_and_shown(app, member, client):
+    slug = own_petition(app, member, status=PetitionStatus.OPEN).slug
+    url = f"/staff/petitions/{slug}/edit"
+    refused = member.post(url, {**VALID, "slug": slug, "protected_countries": "VN, Atlantis"},
+                          page=url)  # fmt: skip
+    assert refused.status_code == 422 and "Atlantis is not a country code" in refused.text
+    saved = member.post(url, {**VALID, "slug": slug, "protected_countries": "vn by vn"}, page=url)
+    assert saved.status_code == 303
+    assert _petition(app, slug).protected_countries == ["VN", "BY"]
+    assert client.get(f"/api/v1/petitions/{slug}").json["protected_countries"] == ["VN", "BY"]
+    page = member.client.get(f"/staff/petitions/{slug}").text
+    assert "Protected countries: Vietnam, Belarus." in page
+    assert "they are erased 90 days after it closes" in page
+
+
+def test_closing_starts_the_retention_time_and_reopening_stops_it(app, member):
+    slug = own_petition(app, member, status=PetitionStatus.OPEN).slug
+    assert _status(member, slug, "close", "Thank you.").status_code == 303
+    closed_at = _petition(app, slug).closed_at
+    assert closed_at is not None
+    assert "once every confirmed signature is in a batch recorded as delivered" in (
+        member.client.get(f"/staff/petitions/{slug}").text
+    )
+    assert _status(member, slug, "victory", "Won.").status_code == 303
+    assert _petition(app, slug).closed_at == closed_at  # won after closing: still that day
+    assert _status(member, slug, "open").status_code == 409
