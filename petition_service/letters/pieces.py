@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from unicodedata import bidirectional
 
 import segno
 
@@ -32,6 +33,8 @@ from .shaping import BoundedCache, Direction, Line, Run, Shaper, clusters
 ELLIPSIS = "…"
 #: Between a signer's city and country.
 PLACE_SEPARATOR = ", "
+#: Bidi classes that make a text run right to left somewhere.
+_RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
 _TWO_LINES = ("", "", "", "")
 
 
@@ -203,6 +206,12 @@ class Painter:
         key = (city, country, region, rtl)
         found = self._places.get(key)
         if found is not None:  # places repeat across signers
+            return found
+        if not rtl and not any(bidirectional(c) in _RIGHT_TO_LEFT for c in city + country):
+            # Left to right throughout: one line, as isolating would give (one run where the
+            # faces allow, so pages stay as small as before).
+            found = self.line(f"{city}{PLACE_SEPARATOR}{country}", "serif", region=region)
+            self._places.put(key, found)
             return found
         parts = [
             self.line(city, "serif", region=region),
