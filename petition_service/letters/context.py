@@ -68,7 +68,7 @@ class LetterContext:
     merkle_root: str = ""
     #: The petition's texts in other languages, by language: a recipient who reads one of
     #: them gets the letter in it (see `for_language`).
-    translations: Mapping[str, LetterText] = field(default_factory=dict)
+    translations: Mapping[str, LetterText] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.letter_paragraphs, tuple):

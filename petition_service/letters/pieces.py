@@ -5,12 +5,13 @@ text operators with the batch's fonts (`pdffonts.py`). The pieces are functions 
 data returning content-stream bytes:
 
 - `letter_page`: the letter as WeasyPrint laid it out (`render.py`);
-- `footer` and `page_label`: the footer every page carries;
+- `footer` and `page_label`: the footer every page carries (the receipt's address and its
+  QR code, `qr_code`, and the Merkle root among it);
 - `signature`: a signer's name and place in letters mode;
 - `Table`: the annex's pages of signers.
 
-Right-to-left petitions get everything mirrored: the signature at the right, the table's
-columns from the right, the footer's two sides swapped.
+Right-to-left letters get everything mirrored: the signature at the right, the table's
+columns from the right, the footer's two sides swapped (the QR code at the left).
 """
 
 from __future__ import annotations
