@@ -7,15 +7,18 @@ authentication runs before each of them, and every lookup goes through scoping.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import NotFoundError
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..organisations.service import sponsor_candidates
-from ..petitions.models import MembershipStatus, Organisation, Petition
+from ..petitions.models import CoalitionMembership, MembershipStatus, Organisation, Petition
 from ..petitions.texts import TEXT_LANGUAGES, translation_texts
 from ..sharing.photos import PhotoError, process_photo
 from . import hubs, service
@@ -218,34 +221,41 @@ def coalition():
 
 @bp.post("/coalition/members/<int:member_id>/remove")
 def coalition_remove(member_id: int):
-    membership = membership_of_our_coalition(member_id)
-    _require_admin()
-    if PlainForm().validate_on_submit():
-        hubs.end_membership(membership)
-        db.session.commit()
-        flash(_("The organisation is no longer a member."))
-    return _see_other("staff.coalition")
+    return _change_membership(
+        membership_of_our_coalition(member_id),
+        hubs.end_membership,
+        _("The organisation is no longer a member."),
+    )
 
 
 @bp.post("/coalition/joined/<int:coalition_id>/accept")
 def coalition_accept(coalition_id: int):
-    membership = membership_of_ours(coalition_id)
-    _require_admin()
-    if PlainForm().validate_on_submit():
-        hubs.accept_invitation(membership)
-        db.session.commit()
-        flash(_("Your organisation is now a member of the coalition."))
-    return _see_other("staff.coalition")
+    return _change_membership(
+        membership_of_ours(coalition_id),
+        hubs.accept_invitation,
+        _("Your organisation is now a member of the coalition."),
+    )
 
 
 @bp.post("/coalition/joined/<int:coalition_id>/leave")
 def coalition_leave(coalition_id: int):
-    membership = membership_of_ours(coalition_id)
+    return _change_membership(
+        membership_of_ours(coalition_id),
+        hubs.end_membership,
+        _("Your organisation left the coalition."),
+    )
+
+
+def _change_membership(
+    membership: CoalitionMembership, change: Callable[[CoalitionMembership], None], done: str
+) -> WerkzeugResponse:
+    """A button of the coalition page: the membership is looked up first (another
+    organisation's is a 404, for anyone), then only administrators may change it."""
     _require_admin()
     if PlainForm().validate_on_submit():
-        hubs.end_membership(membership)
+        change(membership)
         db.session.commit()
-        flash(_("Your organisation left the coalition."))
+        flash(done)
     return _see_other("staff.coalition")
 
 
