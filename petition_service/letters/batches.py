@@ -51,7 +51,8 @@ from .storage import batch_storage
 
 log = logging.getLogger(__name__)
 
-#: A render that has not finished within this time is presumed dead and may be taken over.
+#: A render without a heartbeat for this long is presumed dead and may be taken over: the
+#: default of BATCH_LEASE_SECONDS (config.py), which `lease()` reads.
 LEASE = timedelta(minutes=2)
 #: Renders started per batch before the sweep gives up and marks it failed.
 MAX_ATTEMPTS = 3
@@ -347,8 +348,8 @@ def _leave_out_withdrawn(batch: Batch) -> None:
 
 def signing_files() -> tuple[Path, Path]:
     """(key, certificate) PEM files: the configured pair, else the instance's own."""
-    key = current_app.config.get("SIGNING_KEY_FILE")
-    cert = current_app.config.get("SIGNING_CERT_FILE")
+    key = current_app.config["SIGNING_KEY_FILE"]
+    cert = current_app.config["SIGNING_CERT_FILE"]
     if key and cert:
         return Path(key), Path(cert)
     if key or cert:
@@ -470,7 +471,7 @@ class _Progress:
 
 def lease() -> timedelta:
     """How long a rendering batch may go without a heartbeat before another worker takes it."""
-    return timedelta(seconds=current_app.config.get("BATCH_LEASE_SECONDS", LEASE.total_seconds()))
+    return timedelta(seconds=current_app.config["BATCH_LEASE_SECONDS"])
 
 
 def _lost_its_worker(now: datetime) -> Any:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from flask import Response, current_app, flash, render_template, request
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import NotFoundError
@@ -42,7 +41,7 @@ from .scoping import (
     membership_of_ours,
     petition_for_staff,
 )
-from .views import _require_admin, _see_other, bp
+from .views import _field_error, _require_admin, _see_other, bp
 
 # Forms that carry more than the app-wide 64 KiB body limit allows: a photo, and a whole
 # petition's texts in Vietnamese (each letter up to nine bytes once form-encoded).
@@ -56,10 +55,6 @@ def _allow_large_bodies() -> None:
     setting = LARGE_BODY_ENDPOINTS.get(request.endpoint or "")
     if setting:
         request.max_content_length = current_app.config[setting]
-
-
-def _field_error(form: FlaskForm, exc: FieldError) -> None:
-    getattr(form, exc.field).errors.append(str(exc))
 
 
 # --- the organisation ------------------------------------------------------------------

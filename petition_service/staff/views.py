@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import ConflictError, ForbiddenError, wants_json
@@ -38,6 +39,7 @@ from ..letters.batches import (
 )
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
+from ..signatures.countries import country_name
 from ..signatures.retention import retention_plan
 from ..updates.models import UpdateKind
 from . import auth, batches, exports, flood, manage, moderation, service, stats, throttle
@@ -84,6 +86,11 @@ def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
     return redirect(url_for(endpoint, **values), 303)
 
 
+def _field_error(form: FlaskForm, exc: manage.FieldError) -> None:
+    """Show a service's refusal beside the field it is about."""
+    getattr(form, exc.field).errors.append(str(exc))
+
+
 # --- login ---------------------------------------------------------------------------
 
 
@@ -128,7 +135,7 @@ def dashboard():
 def _country_name(code: str) -> str:
     if not code:
         return _("Other countries")
-    return get_locale().territories.get(code, code)
+    return country_name(code, str(get_locale() or "en"))
 
 
 def _render_petition(petition: Petition, status_form: StatusForm | None = None, code: int = 200):
@@ -182,7 +189,7 @@ def petition_new():
         try:
             created = manage.create_petition(current_organisation(), form.to_input())
         except manage.FieldError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            _field_error(form, exc)
         else:
             db.session.commit()
             flash(_("The petition was created as a draft."))
@@ -202,7 +209,7 @@ def petition_edit(slug: str):
         except manage.FieldError as exc:
             db.session.rollback()
             petition = petition_for_staff(slug)
-            getattr(form, exc.field).errors.append(str(exc))
+            _field_error(form, exc)
         else:
             db.session.commit()
             flash(_("Your changes were saved."))
@@ -229,7 +236,7 @@ def petition_status(slug: str):
                 loop.prefill.victory_subject(petition) if victory else petition.title,
             )
         except manage.FieldError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            _field_error(form, exc)
         else:
             db.session.commit()
             count_cache.clear()
