@@ -41,7 +41,7 @@ from .scoping import (
     membership_of_ours,
     petition_for_staff,
 )
-from .views import _field_error, _require_admin, _see_other, bp
+from .views import _field_error, _require_admin, _saved, _see_other, bp
 
 # Forms that carry more than the app-wide 64 KiB body limit allows: a photo, and a whole
 # petition's texts in Vietnamese (each letter up to nine bytes once form-encoded).
@@ -69,16 +69,10 @@ def organisation_settings():
         if request.method == "POST"
         else OrganisationForm.for_organisation(organisation)
     )
-    if form.validate_on_submit():
-        try:
-            hubs.update_organisation(organisation, form.to_input())
-        except FieldError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
-            return _see_other("staff.organisation_settings")
+    if form.validate_on_submit() and _saved(
+        form, lambda: hubs.update_organisation(organisation, form.to_input())
+    ):
+        return _see_other("staff.organisation_settings")
     code = 422 if form.errors else 200
     return render_template("staff/organisation.html", form=form), code
 
@@ -194,16 +188,12 @@ def coalition():
     _require_admin()
     organisation = current_organisation()
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            hubs.invite_member(organisation, form.slug.data)
-        except FieldError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The invitation was sent: it counts once the organisation accepts it."))
-            return _see_other("staff.coalition")
+    if form.validate_on_submit() and _saved(
+        form,
+        lambda: hubs.invite_member(organisation, form.slug.data),
+        _("The invitation was sent: it counts once the organisation accepts it."),
+    ):
+        return _see_other("staff.coalition")
     return render_template(
         "staff/coalition.html",
         form=form,
@@ -264,31 +254,29 @@ def petition_case(slug: str):
     _require_admin()
     form = CaseForm() if request.method == "POST" else CaseForm.for_petition(petition)
     if form.validate_on_submit():
-        try:
-            processed = None
-            upload = form.photo.data
-            if upload and getattr(upload, "filename", ""):
-                processed = process_photo(upload.read())
-            hubs.update_case(petition, form.to_input())
-            if processed is not None:
-                hubs.set_photo(petition, processed)
-            elif form.remove_photo.data:
-                hubs.remove_photo(petition)
-        except PhotoError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            form.photo.errors = [*form.photo.errors, str(exc)]
-        except FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: _update_case(petition, form)):
             return _see_other("staff.petition", slug=petition.slug)
+        petition = petition_for_staff(slug)
     return render_template("staff/case_form.html", form=form, petition=petition), (
         422 if form.errors else 200
     )
+
+
+def _update_case(petition: Petition, form: CaseForm) -> None:
+    """The case's fields, then its photo: one that cannot be read is the photo field's
+    error."""
+    try:
+        processed = None
+        upload = form.photo.data
+        if upload and getattr(upload, "filename", ""):
+            processed = process_photo(upload.read())
+        hubs.update_case(petition, form.to_input())
+        if processed is not None:
+            hubs.set_photo(petition, processed)
+        elif form.remove_photo.data:
+            hubs.remove_photo(petition)
+    except PhotoError as exc:
+        raise FieldError("photo", str(exc)) from exc
 
 
 def _translation_language(petition: Petition, lang: str) -> str:
@@ -310,16 +298,9 @@ def petition_texts(slug: str, lang: str):
     else:
         form = TranslationForm.for_texts(translation_texts(existing) if existing else None)
     if form.validate_on_submit():
-        try:
-            hubs.save_translation(petition, language, form.to_input())
-        except FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: hubs.save_translation(petition, language, form.to_input())):
             return _see_other("staff.petition_edit", slug=petition.slug)
+        petition = petition_for_staff(slug)
     return render_template(
         "staff/translation_form.html",
         form=form,
@@ -362,16 +343,9 @@ def petition_sponsors(slug: str):
     if request.method == "GET":
         form.sponsors.data = [s.organisation_id for s in petition.sponsorships]
     if form.validate_on_submit():
-        try:
-            hubs.set_sponsors(petition, form.sponsors.data or [])
-        except FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: hubs.set_sponsors(petition, form.sponsors.data or [])):
             return _see_other("staff.petition", slug=petition.slug)
+        petition = petition_for_staff(slug)
     return render_template("staff/sponsors_form.html", form=form, petition=petition), (
         422 if form.errors else 200
     )

@@ -6,6 +6,7 @@ every lookup goes through scoping.py, so another organisation's data is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -89,6 +90,22 @@ def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
 def _field_error(form: FlaskForm, exc: manage.FieldError) -> None:
     """Show a service's refusal beside the field it is about."""
     getattr(form, exc.field).errors.append(str(exc))
+
+
+def _saved(form: FlaskForm, change: Callable[[], object], done: str | None = None) -> bool:
+    """Make a valid form's change: committed, with ``done`` flashed ("Your changes were
+    saved."), True; or refused by the service (`FieldError`): rolled back, the refusal shown
+    beside its field, False. After a refusal the caller looks up again what the page shows
+    (the rollback expired it)."""
+    try:
+        change()
+    except manage.FieldError as exc:
+        db.session.rollback()
+        _field_error(form, exc)
+        return False
+    db.session.commit()
+    flash(done or _("Your changes were saved."))
+    return True
 
 
 # --- login ---------------------------------------------------------------------------
@@ -204,16 +221,9 @@ def petition_edit(slug: str):
     _require_admin()
     form = PetitionForm() if request.method == "POST" else PetitionForm.for_petition(petition)
     if form.validate_on_submit():
-        try:
-            manage.update_petition(petition, form.to_input())
-        except manage.FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: manage.update_petition(petition, form.to_input())):
             return _see_other("staff.petition", slug=petition.slug)
+        petition = petition_for_staff(slug)
     code = 422 if form.errors else 200
     return render_template("staff/petition_form.html", form=form, petition=petition), code
 
