@@ -168,6 +168,7 @@ def form_context(
         challenge_url=url_for("api.get_organisation_challenge", slug=organisation_slug),
         protected=[card.protected_countries for card in signable],
         embedded=embedded,
+        several=True,
         values=values,
         errors=errors,
         token_problem=token_problem,

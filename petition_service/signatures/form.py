@@ -56,6 +56,7 @@ def fields_context(
     challenge_url: str,
     protected: Sequence[Sequence[str]],
     embedded: bool,
+    several: bool = False,
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, list[Any]] | None = None,
     token_problem: TokenProblem | None = None,
@@ -87,7 +88,7 @@ def fields_context(
         "form_token": issue_form_token(scope_id),
         "values": shown,
         "protected_countries": common,
-        "protected_note": _protected_note(common, language),
+        "protected_note": _protected_note(common, language, several=several),
         # Shown while the country may be a protected one (none chosen yet, or one of them).
         "protected_note_shown": bool(common) and (not country or country in common),
         "errors": errors or {},
@@ -103,9 +104,15 @@ def fields_context(
     }
 
 
-def _protected_note(protected: Sequence[str], language: str) -> str | None:
+def _protected_note(protected: Sequence[str], language: str, *, several: bool) -> str | None:
     if not protected:
         return None
+    if several:
+        return gettext(
+            "Signing from %(countries)s? Then only your initials are preselected: these letters "
+            "go to the government you live under. You can still choose to show your name.",
+            countries=country_names(protected, language),
+        )
     return gettext(
         "Signing from %(countries)s? Then only your initials are preselected: this letter goes "
         "to the government you live under. You can still choose to show your name.",
