@@ -39,10 +39,14 @@ def make_coalition(app, *, protect=("VN", "VN", "VN"), origins=((), (), ())) -> 
         people = ("Nguyễn Văn Oai", "Nguyễn Ngọc Như Quỳnh", "Nguyễn Văn Đài")
         owners = (coalition, member, make_organisation(name="Outside friends"))
         petitions = [
-            make_petition(organisation=owner, title=f"Free {person}", person_name=person,
-                          case_status=CaseStatus.SENTENCED,
-                          protected_countries=list(filter(None, [protect[i]])),
-                          allowed_origins=list(origins[i]))  # fmt: skip
+            make_petition(
+                organisation=owner,
+                title=f"Free {person}",
+                person_name=person,
+                case_status=CaseStatus.SENTENCED,
+                protected_countries=list(filter(None, [protect[i]])),
+                allowed_origins=list(origins[i]),
+            )  # fmt: skip
             for i, (owner, person) in enumerate(zip(owners, people, strict=True))
         ]
         make_sponsor(petitions[2], member)

@@ -254,8 +254,10 @@ def test_each_petition_applies_its_own_default_when_the_signer_chose_none(app, c
     # The defaults differ: nothing is preselected, and the page says what happens.
     assert " checked" not in html.split('id="sign-display"')[1].split("</fieldset>")[0]
     assert "each petition applies its own default" in html
-    assert ("Signers from Vietnam appear only by their initials on “Free Nguyễn Văn Đài”, "
-            "“Free Nguyễn Văn Oai”") in html  # the page's order: newest first
+    assert (
+        "Signers from Vietnam appear only by their initials on “Free Nguyễn Văn Đài”, "
+        "“Free Nguyễn Văn Oai”"
+    ) in html  # the page's order: newest first
 
     assert post_several(client, coalition.slug, coalition.open, email="mixed@example.org",
                         country="VN").status_code == 303  # fmt: skip
