@@ -46,7 +46,7 @@ def make_coalition(app, *, protect=("VN", "VN", "VN"), origins=((), (), ())) -> 
                 case_status=CaseStatus.SENTENCED,
                 protected_countries=list(filter(None, [protect[i]])),
                 allowed_origins=list(origins[i]),
-            )  # fmt: skip
+            )
             for i, (owner, person) in enumerate(zip(owners, people, strict=True))
         ]
         make_sponsor(petitions[2], member)
