@@ -4,6 +4,8 @@ petition, what is refused, the limits and the proof of work."""
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+
 import pytest
 from sqlalchemy import func, select
 
@@ -310,3 +312,55 @@ def test_the_submission_ties_the_rows_and_goes_when_they_are_purged(app, client)
         run_privacy_sweeps(utcnow() + timedelta(days=30))
         assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
         assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+def test_one_ticked_petition_is_signed_as_on_its_own_page(app, client, smtp):
+    coalition = make_coalition(app)
+    assert post_several(client, coalition.slug, coalition.open[:1],
+                        email="one@example.org").status_code == 303  # fmt: skip
+    with app.app_context():
+        [row] = db.session.scalars(select(OutboxMessage)).all()
+        assert row.submission_id is None and row.signature_id is not None
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
+    [mail] = smtp.messages
+    assert "List-Unsubscribe" in mail  # the one-petition mail
+
+
+def test_the_honeypot_is_answered_like_a_success_and_signs_nothing(app, client):
+    coalition = make_coalition(app)
+    response = post_several(client, coalition.slug, coalition.open, email="bot@example.org",
+                            website="http://spam.example")  # fmt: skip
+    assert response.status_code == 303
+    assert _signatures(app, "bot@example.org") == {}
+
+
+def test_a_reloaded_failed_post_goes_back_to_the_form(app, client):
+    coalition = make_coalition(app)
+    response = client.get(f"/o/{coalition.slug}/sign?lang=vi")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/o/{coalition.slug}?lang=vi#sign-several"
+
+
+def test_the_mail_file_goes_once_no_signature_of_it_keeps_its_data(app, client):
+    """Without MAIL_SERVER the one mail is a file; withdrawing one petition keeps it (the
+    others still hold what it says), and the privacy sweep leaves it; the last goes with it."""
+    from petition_service.mail.sender import outbox_dir
+    from petition_service.signatures.retention import run_privacy_sweeps
+
+    with app.app_context():
+        for old in outbox_dir().glob("*.eml"):  # earlier tests of this session wrote here too
+            old.unlink()
+    coalition = make_coalition(app)
+    assert post_several(client, coalition.slug, coalition.open,
+                        email="files@example.org").status_code == 303  # fmt: skip
+    with app.app_context():
+        [mail_file] = outbox_dir().glob("*.eml")
+    withdraw = links(message_from_bytes(mail_file.read_bytes(), policy=policy.default), "withdraw")
+    assert len(withdraw) == 3
+    assert client.post(withdraw[0]).status_code == 303
+    with app.app_context():
+        run_privacy_sweeps()
+    assert mail_file.exists()
+    for path in withdraw[1:]:
+        assert client.post(path).status_code == 303
+    assert not mail_file.exists()
