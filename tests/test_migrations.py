@@ -134,7 +134,8 @@ def test_the_sign_several_migration_keeps_links_and_removes_only_its_own(backend
                     " 'full')"), {"now": now})  # fmt: skip
                 connection.execute(text(
                     "INSERT INTO signature_links (id, token_hash, signature_id, purpose,"
-                    " created_at) VALUES (1, 'h1', 1, 'withdraw', :now)"), {"now": now})  # fmt: skip
+                    " created_at) VALUES (1, 'h1', 1, 'withdraw', :now)"),
+                    {"now": now})  # fmt: skip
             flask_migrate.upgrade(revision="0007")
             with db.engine.begin() as connection:
                 row = connection.execute(
