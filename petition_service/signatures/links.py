@@ -118,7 +118,10 @@ def link_for(token: str, purpose: LinkPurpose) -> SignatureLink:
 def signature_for_link(token: str, purpose: LinkPurpose) -> Signature:
     """The signature a link names; LinkError when it is unknown, of another purpose, expired,
     or names a whole submission."""
-    link = link_for(token, purpose)
+    return signature_of(link_for(token, purpose))
+
+
+def signature_of(link: SignatureLink) -> Signature:
     if link.signature_id is None:
         raise LinkError("invalid")
     signature = db.session.get(Signature, link.signature_id)

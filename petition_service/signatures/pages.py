@@ -28,7 +28,7 @@ from ..petitions.texts import texts_for
 from ..receipts.codes import format_receipt_code
 from . import lifecycle, together
 from .display import Display
-from .links import LinkError, link_for, signature_for_link, submission_for_link
+from .links import LinkError, link_for, signature_for_link, signature_of, submission_for_link
 from .models import LinkPurpose, Signature, SignatureStatus, Submission
 
 bp = Blueprint("signer", __name__)
@@ -49,7 +49,7 @@ def confirm(token: str) -> str:
     link = link_for(token, LinkPurpose.CONFIRM)
     if link.submission_id is not None:
         return _submission_page(submission_for_link(link), token)
-    signature = signature_for_link(token, LinkPurpose.CONFIRM)
+    signature = signature_of(link)
     petition = signature.petition
     if signature.status is SignatureStatus.CONFIRMED:
         return render_template(
@@ -82,7 +82,7 @@ def confirm_post(token: str) -> Response:
         if link.submission_id is not None:
             together.confirm_submission(submission_for_link(link).id)
         else:
-            lifecycle.confirm_signature(signature_for_link(token, LinkPurpose.CONFIRM).id)
+            lifecycle.confirm_signature(signature_of(link).id)
     except lifecycle.SignatureNotFound as exc:
         raise LinkError("expired") from exc
     except lifecycle.SignatureGone as exc:
@@ -112,19 +112,21 @@ def _submission_page(submission: Submission, token: str) -> str:
     signatures = [signature for _item, signature in together.submission_signatures(submission.id)]
     if not signatures:
         raise LinkError("expired")  # all purged unconfirmed: the signer signs again
-    rows = [
-        _Signed(
-            title=texts_for(signature.petition, language).title,
-            language=texts_for(signature.petition, language).language,
-            url=url_for("petitions.show", slug=signature.petition.slug, lang=language),
-            status=signature.status.value,
-            expired=lifecycle.is_expired_pending(signature),
-            appearance=appearance(signature, language) if signature.email else "",
-            receipt_code=format_receipt_code(signature.receipt_code),
-            signature_count=count_confirmed_signatures(signature.petition_id),
+    rows = []
+    for signature in signatures:
+        texts = texts_for(signature.petition, language)
+        rows.append(
+            _Signed(
+                title=texts.title,
+                language=texts.language,
+                url=url_for("petitions.show", slug=signature.petition.slug, lang=language),
+                status=signature.status.value,
+                expired=lifecycle.is_expired_pending(signature),
+                appearance=appearance(signature, language) if signature.email else "",
+                receipt_code=format_receipt_code(signature.receipt_code),
+                signature_count=count_confirmed_signatures(signature.petition_id),
+            )
         )
-        for signature in signatures
-    ]
     statuses = {signature.status for signature in signatures}
     organisation = submission.organisation or signatures[0].petition.organisation
     if together.awaiting_confirmation(signatures):
