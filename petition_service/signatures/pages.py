@@ -137,16 +137,16 @@ def _submission_page(submission: Submission, token: str) -> str:
         raise LinkError("expired")
     else:
         raise LinkError("gone")
+    # Without `?lang=`: whoever opens a shared link reads it in their own language.
+    organisation_url = public_url("organisations.show", slug=organisation.slug)
     return render_template(
         template,
         token=token,
         rows=rows,
         organisation=organisation,
-        organisation_url=public_url(
-            "organisations.show", slug=organisation.slug, lang=language
-        ),  # fmt: skip
+        organisation_url=organisation_url,
         share_links=share_links_for(
-            public_url("organisations.show", slug=organisation.slug),
+            organisation_url,
             organisation.name,
             gettext("I signed the petitions of %(name)s", name=organisation.name),
         ),
