@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .signing import PreparedSignature
 
 MEDIABOX = b"[0 0 %s %s]" % (fmt(L.PAGE_W).encode(), fmt(L.PAGE_H).encode())
+FLATE = b"/Filter/FlateDecode"
 #: Entries kept of repeated strings (cities, countries): bounds memory whatever the batch.
 CACHE_SIZE = 20_000
 
@@ -66,10 +67,14 @@ class _Doc:
     def __init__(
         self,
         fp: BinaryIO,
+        ctx: LetterContext,
         letter: LetterLayout,
         signature: PreparedSignature | None,
         tmp_dir: str | None,
     ) -> None:
+        #: The letter as this recipient reads it (their language where the petition has it).
+        self.ctx = ctx
+        self.language = ctx.language
         self.letter = letter
         self.w = PdfWriter(fp, tmp_dir=tmp_dir)
         self.catalog, self.pages_root, self.resources, self.info, self.footer = range(
@@ -92,7 +97,7 @@ class _Doc:
                 num,
                 b"/Type/XObject/Subtype/Form/BBox%s/Resources %d 0 R/Filter/FlateDecode"
                 % (MEDIABOX, self.resources),
-                zlib.compress(letter_page(painter, page), 6),
+                zlib.compress(letter_page(painter, page, self.language), 6),
             )
             self.letter_forms.append(num)
 
@@ -162,6 +167,8 @@ class BatchRenderer:
         if not recipients:
             raise ValueError("a batch needs at least one recipient")
         self.ctx, self.recipients, self.total, self.mode = ctx, list(recipients), total, mode
+        #: Per recipient, the letter in their language (where the petition has it).
+        self.contexts = [ctx.for_language(r.language) for r in self.recipients]
         self.painter = Painter(ctx.language)
         self.degraded_names: list[str] = []
         self._printable: set[str] = set()
@@ -185,7 +192,8 @@ class BatchRenderer:
         ``tmp_dir``: where the writers spill their offset tables.
         """
         docs = [
-            _Doc(fp, letter, signature, tmp_dir) for fp, letter in zip(outs, letters, strict=True)
+            _Doc(fp, ctx, letter, signature, tmp_dir)
+            for fp, ctx, letter in zip(outs, self.contexts, letters, strict=True)
         ]
         try:
             return self._write(docs, signers, progress)
@@ -197,18 +205,22 @@ class BatchRenderer:
     def _write(
         self, docs: list[_Doc], signers: SignerSource, progress: ProgressFn | None
     ) -> list[RenderResult]:
+        # The footer (the receipt's QR code included) is one form XObject per file, which
+        # every page draws: worked out once per language and page count.
+        footers: dict[tuple[str, int], bytes] = {}
         for d in docs:
             d.write_letter(self.painter)
-        if self.mode == "letters":
-            pages = self.total
-        else:
-            pages = len(docs[0].letter.pages) + L.table_pages(self.total)
-        footer_ops = footer(self.painter, self.ctx, pages)
-        for d in docs:
+            pages = self.total if self.mode == "letters" else self._annex_pages(d)
+            found = footers.get((d.language, pages))
+            if found is None:
+                found = footers[(d.language, pages)] = zlib.compress(
+                    footer(self.painter, d.ctx, pages), 6
+                )
             d.w.stream(
                 d.footer,
-                b"/Type/XObject/Subtype/Form/BBox%s/Resources %d 0 R" % (MEDIABOX, d.resources),
-                footer_ops,
+                b"/Type/XObject/Subtype/Form/BBox%s/Resources %d 0 R/Filter/FlateDecode"
+                % (MEDIABOX, d.resources),
+                found,
             )
         if self.mode == "letters":
             count = self._letters(docs, signers, progress)
@@ -262,27 +274,33 @@ class BatchRenderer:
                 self._places[text] = found
         return found
 
+    def _annex_pages(self, d: _Doc) -> int:
+        return len(d.letter.pages) + L.table_pages(self.total)
+
     def _letters(self, docs: list[_Doc], signers: SignerSource, progress: ProgressFn | None) -> int:
-        total, painter, language = self.total, self.painter, self.ctx.language
+        total, painter = self.total, self.painter
         for d in docs:
             d.start_pages(total)
-        # Recipients' letters with the signature box at the same place share each page.
-        slots = {d.letter.signature_slot for d in docs}
-        rtl = docs[0].letter.rtl
+        # Recipients' letters with the signature box at the same place, in the same
+        # direction and language, share each page: the signature is drawn once per box and
+        # direction, the page number once per language.
+        keys = {d: (d.letter.signature_slot, d.letter.rtl, d.language) for d in docs}
+        boxes = sorted({key[:2] for key in keys.values()}, key=lambda box: box[1])
+        languages = languages_of(docs)
         head = b"q /L0 Do Q q /Ft Do Q "
         step = max(1, min(1000, total // 100))
         n = 0
         for n, signer in enumerate(self._signers(signers), start=1):
             name, city, country = self._clean(signer)
-            place = ", ".join(p for p in (city, country) if p)
-            region = _region(painter, name, place, signer.country_code)
-            label = page_label(painter, language, n, total)
-            by_slot = {
-                slot: head + signature(painter, name, place, slot, rtl, region) + b" " + label
-                for slot in slots
+            region = _region(painter, name, city + country, signer.country_code)
+            signed = {
+                box: head + signature(painter, name, city, country, *box, region) + b" "
+                for box in boxes
             }
+            labels = {language: page_label(painter, language, n, total) for language in languages}
             for d in docs:
-                d.add_content_page((b"", by_slot[d.letter.signature_slot]))
+                slot, rtl, language = keys[d]
+                d.add_content_page((b"", signed[slot, rtl] + labels[language]))
             if progress and n % step == 0:
                 progress(n, total)
         if progress and n % step:
@@ -290,27 +308,49 @@ class BatchRenderer:
         return n
 
     def _annex(self, docs: list[_Doc], signers: SignerSource, progress: ProgressFn | None) -> int:
-        total, painter, language = self.total, self.painter, self.ctx.language
+        total, painter = self.total, self.painter
         n_table = L.table_pages(total)
-        n_letter = len(docs[0].letter.pages)
         for d in docs:
+            n_letter = len(d.letter.pages)
             d.start_pages(n_letter + n_table)
             for i in range(n_letter):
-                label = page_label(painter, language, i + 1, n_letter + n_table)
+                label = page_label(painter, d.language, i + 1, n_letter + n_table)
                 d.add_content_page((b"", b"q /L%d Do Q q /Ft Do Q %s" % (i, label)))
-        table = Table(painter, language, total)
+        # A table page is drawn once for every recipient. When they read several languages,
+        # each language draws its own title, headings and dates, and the numbers, names and
+        # places are drawn once per direction and shared by the languages written in it.
+        tables = {language: Table(painter, language, total) for language in languages_of(docs)}
+        numbered = {d: (d.language, len(d.letter.pages)) for d in docs}
         rows: list[Row] = []
         page_no = 0
         n = 0
 
         def emit(n: int) -> None:
             nonlocal page_no
-            content = zlib.compress(table.page(rows, n - len(rows) + 1), 6)
+            first = n - len(rows) + 1
+            contents: dict[str, list[tuple[bytes, bytes]]] = {}
+            if len(tables) == 1:
+                [(language, table)] = tables.items()
+                contents[language] = [(FLATE, zlib.compress(table.page(rows, first), 6))]
+            else:
+                shared: dict[bool, bytes] = {}
+                for language, table in tables.items():
+                    if table.rtl not in shared:
+                        shared[table.rtl] = zlib.compress(table.shared(rows), 6)
+                    contents[language] = [
+                        (FLATE, zlib.compress(table.own(rows, first), 6)),
+                        (FLATE, shared[table.rtl]),
+                    ]
             page_no += 1
-            number = page_label(painter, language, n_letter + page_no, n_letter + n_table)
+            numbers = {
+                (language, n_letter): page_label(
+                    painter, language, n_letter + page_no, n_letter + n_table
+                )
+                for language, n_letter in set(numbered.values())
+            }
             for d in docs:
                 d.add_content_page(
-                    (b"/Filter/FlateDecode", content), (b"", b"q /Ft Do Q " + number)
+                    *contents[d.language], (b"", b"q /Ft Do Q " + numbers[numbered[d]])
                 )
             rows.clear()
             if progress:
@@ -343,7 +383,7 @@ class BatchRenderer:
         # The batch's own creation time, not "now": a re-render gives the same bytes.
         created_at = created.astimezone(datetime.UTC).strftime("D:%Y%m%d%H%M%SZ").encode()
         for d, recipient in zip(docs, self.recipients, strict=True):
-            w = d.w
+            w, ctx = d.w, d.ctx
             entries = []
             for font in fonts:
                 num = w.reserve()
@@ -364,19 +404,20 @@ class BatchRenderer:
                 b"/ViewerPreferences<</DisplayDocTitle true%s>>%s>>"
                 % (
                     d.pages_root,
-                    pdf_string(self.ctx.language),
+                    pdf_string(ctx.language),
                     b"/Direction/R2L" if d.letter.rtl else b"",
                     d.catalog_signature_entries(),
                 ),
             )
-            title = f"{self.ctx.petition_title} – {recipient.name}"
+            title = f"{ctx.petition_title} – {recipient.name}"
+            author = L.join_names(ctx.sponsor_names, L.labels_language(ctx.language))
             w.obj(
                 d.info,
                 b"<</Title %s/Author %s/Subject %s/Producer(petition-service letters)"
                 b"/CreationDate(%s)%s>>"
                 % (
                     pdf_string(title),
-                    pdf_string(self.ctx.organisation),
+                    pdf_string(author),
                     pdf_string(f"{self.ctx.batch_id} ({self.mode})"),
                     created_at,
                     _batch_facts(self.total),
@@ -389,6 +430,11 @@ class BatchRenderer:
             if d.signature is not None:
                 d.write_signature()
             w.close(d.catalog, d.info, file_id)
+
+
+def languages_of(docs: Sequence[_Doc]) -> list[str]:
+    """The languages the recipients' letters are in, each once, in a fixed order."""
+    return sorted({d.language for d in docs})
 
 
 def _clean(text: str) -> str:
@@ -441,7 +487,10 @@ def render_batch_pdfs(
             reason=signing.reason,
             location=signing.location,
         )
-    letters = [render_letter(ctx, r, mode=mode, total=total) for r in recipients]
+    letters = [
+        render_letter(context, r, mode=mode, total=total)
+        for context, r in zip(renderer.contexts, recipients, strict=True)
+    ]
     with contextlib.ExitStack() as stack:
         tmps = [stack.enter_context(tempfile.TemporaryFile(dir=tmp_dir)) for _ in recipients]
         results = renderer.run(tmps, signers, progress, letters, prepared, tmp_dir)

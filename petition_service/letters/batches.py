@@ -47,7 +47,7 @@ from ..staff.models import StaffUser
 from ..text import paragraphs
 from ..types import affected_rows, utcnow
 from .attest import sign_detached
-from .context import LetterContext, LetterRecipient, Signer
+from .context import LetterContext, LetterRecipient, LetterText, Signer
 from .models import Batch, BatchDocument, BatchMode, BatchStatus
 from .storage import batch_storage
 
@@ -377,20 +377,40 @@ class _Plan:
 
 
 def _plan(batch: Batch) -> _Plan:
+    """The render's plain data from the batch's snapshot. Batches frozen before sponsors,
+    translations or recipient languages were recorded have none: one sponsor, one language."""
     snapshot = batch.snapshot
     language = snapshot.get("language") or "en"
     context = LetterContext(
         batch_id=str(batch.id),
         organisation=snapshot["organisation"],
         petition_title=snapshot["title"],
-        # The letter's direction and the words around it follow the petition's language.
+        # The petition's language; each recipient's letter is in theirs where the
+        # petition has its texts in it (LetterContext.for_language).
         language=language,
         letter_paragraphs=tuple(snapshot["letter_paragraphs"]),
         closing=snapshot["closing"],
         issued_on=batch.created_at.astimezone(UTC).date(),
         created_at=batch.created_at,
+        sponsors=tuple(snapshot.get("sponsors") or ()),
+        # Both fixed at the freeze (the root again before a render that leaves out
+        # withdrawn signatures), so every page can print them.
+        receipt_url=receipt_url(batch),
+        merkle_root=batch.merkle_root or "",
+        translations={
+            text_language: LetterText(
+                petition_title=texts["title"],
+                letter_paragraphs=tuple(texts["letter_paragraphs"]),
+                closing=texts["closing"],
+            )
+            for text_language, texts in (snapshot.get("texts") or {}).items()
+        },
     )
-    recipients = [LetterRecipient(**recipient) for recipient in snapshot["recipients"]]
+    languages = snapshot.get("recipient_languages") or []
+    recipients = [
+        LetterRecipient(**recipient, language=languages[i] if i < len(languages) else "")
+        for i, recipient in enumerate(snapshot["recipients"])
+    ]
     return _Plan(batch.id, batch.mode.value, batch.signature_count, context, recipients, language)
 
 

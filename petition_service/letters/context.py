@@ -6,8 +6,9 @@ touches the database and a re-render sees exactly what the freeze saw.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 
@@ -18,6 +19,9 @@ class LetterRecipient:
     salutation: str
     #: Lines separated by "\n".
     postal_address: str
+    #: The language the recipient reads: their letter is printed in it where the petition
+    #: has its texts in it ("" or another language: the petition's own).
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,18 @@ class Signer:
 
 
 @dataclass(frozen=True)
+class LetterText:
+    """The petition's words in one more language (a translation frozen with the batch)."""
+
+    petition_title: str
+    letter_paragraphs: tuple[str, ...]
+    closing: str
+
+
+@dataclass(frozen=True)
 class LetterContext:
     batch_id: str
+    #: The petition's owner: named in every footer.
     organisation: str
     petition_title: str
     #: The petition's language (e.g. "en", "vi", "ar"): the letter's direction and the
@@ -45,10 +59,41 @@ class LetterContext:
     #: Written as the PDFs' creation date. The batch's creation time makes a re-render of
     #: the same batch produce the same bytes up to the digital signature.
     created_at: datetime.datetime | None = None
+    #: Every organisation the letter is sent on behalf of, the owner first: named in the
+    #: letterhead and, in annex mode, the signature block. Empty: the owner alone.
+    sponsors: tuple[str, ...] = ()
+    #: The batch's public receipt (printed and drawn as a QR code on every page) and the
+    #: root of the Merkle tree of its signatures (printed on every page); "" for neither.
+    receipt_url: str = ""
+    merkle_root: str = ""
+    #: The petition's texts in other languages, by language: a recipient who reads one of
+    #: them gets the letter in it (see `for_language`).
+    translations: Mapping[str, LetterText] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.letter_paragraphs, tuple):
             object.__setattr__(self, "letter_paragraphs", tuple(self.letter_paragraphs))
+        if not isinstance(self.sponsors, tuple):
+            object.__setattr__(self, "sponsors", tuple(self.sponsors))
+
+    @property
+    def sponsor_names(self) -> tuple[str, ...]:
+        return self.sponsors or (self.organisation,)
+
+    def for_language(self, language: str) -> LetterContext:
+        """The letter as a reader of ``language`` gets it: the petition's texts in that
+        language (and with them the words around the letter, its dates and direction) where
+        it has them, else the petition's own."""
+        text = self.translations.get(language) if language else None
+        if text is None or language == self.language:
+            return self
+        return dataclasses.replace(
+            self,
+            language=language,
+            petition_title=text.petition_title,
+            letter_paragraphs=tuple(text.letter_paragraphs),
+            closing=text.closing,
+        )
 
 
 @dataclass

@@ -63,10 +63,20 @@ def recipient_address(batch: Batch, document: BatchDocument) -> str | None:
     return address or None
 
 
+def letter_language(batch: Batch, document: BatchDocument) -> str:
+    """The language the recipient's letter is printed in: theirs where the petition had its
+    texts in it at the freeze, else the petition's (as `LetterContext.for_language`)."""
+    snapshot = batch.snapshot or {}
+    own = snapshot.get("language") or DEFAULT_LANGUAGE
+    languages = snapshot.get("recipient_languages") or []
+    theirs = languages[document.position] if document.position < len(languages) else ""
+    return theirs if theirs in (snapshot.get("texts") or {}) else own
+
+
 def recipient_language(batch: Batch, document: BatchDocument) -> str:
-    """The language a recipient's mail is written in: the letter's (the petition's at the
-    freeze). The one place to change once recipients have a language of their own."""
-    language = (batch.snapshot or {}).get("language") or DEFAULT_LANGUAGE
+    """The language a recipient's mail is written in: their letter's, where the service
+    speaks it (English otherwise)."""
+    language = letter_language(batch, document)
     return language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
@@ -209,6 +219,8 @@ def _outbox_row(
 
     snapshot = batch.snapshot or {}
     language = recipient_language(batch, document)
+    # Their letter's words (the title as their letter has it).
+    letter_texts = (snapshot.get("texts") or {}).get(letter_language(batch, document)) or {}
     recipient: dict[str, Any] = next(
         (r for r in snapshot.get("recipients", []) if r.get("name") == document.recipient_name),
         {},
@@ -218,7 +230,9 @@ def _outbox_row(
         "language": language,
         "recipient_name": document.recipient_name,
         "salutation": recipient.get("salutation") or "",
-        "petition_title": snapshot.get("title") or batch.petition.title,
+        "petition_title": letter_texts.get("title")
+        or snapshot.get("title")
+        or batch.petition.title,
         "organisation_name": snapshot.get("organisation") or organisation.name,
         "signature_count": batch.signature_count,
         "file_name": document.file_name,

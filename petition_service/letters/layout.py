@@ -8,6 +8,7 @@ in from `stylesheet_values()`, so WeasyPrint's layout and the writer agree by co
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import TypedDict
 
 MM = 72.0 / 25.4
@@ -26,12 +27,25 @@ LINE_HEIGHT = 1.42  # times the font size
 #: Room kept in the letter for the signer's name and place (letters mode).
 SIGNATURE_MIN_HEIGHT = 19 * MM
 
-# Footer, drawn on every page below the content
+# Footer, drawn on every page below the content bottom and its rule: four lines of text
+# at the start side (organisation and title, page; date of issue, batch; the receipt's
+# address; the Merkle root) and the receipt's QR code at the end side, all in the band
+# below the rule, so the letter's room is what it was before receipts.
 FOOTER_RULE_Y = 24 * MM
 FOOTER_LINE1_Y = 19 * MM
-FOOTER_LINE2_Y = 14.6 * MM
+FOOTER_LINE2_Y = 15.4 * MM
+FOOTER_LINE3_Y = 11.8 * MM
+FOOTER_LINE4_Y = 8.2 * MM
 FOOTER_SIZE = 7.5
 FOOTER_GAP = 12.0  # between the two texts of a footer line
+#: The receipt's QR code: its side, its bottom edge, and the room between it and the text
+#: (with the rule above and the page's edge, more than the four modules of quiet zone a
+#: reader needs at 33 modules, the size of a receipt address).
+QR_SIZE = 16 * MM
+QR_BOTTOM = 6 * MM
+QR_GAP = 4 * MM
+#: The width of the footer's text, beside the code.
+FOOTER_TEXT_W = TEXT_W - QR_SIZE - QR_GAP
 
 # The signer's name and place (letters mode): bold name, then place, shrunk to fit
 SIG_SIZE = BODY_SIZE
@@ -116,6 +130,11 @@ class Labels(TypedDict):
     annex_title: str
     annex_range: str
     cols: tuple[str, ...]
+    receipt: str
+    root: str
+    #: How a list of names ends and is separated: "A, B and C".
+    and_: str
+    comma: str
 
 
 LABELS: dict[str, Labels] = {
@@ -130,6 +149,10 @@ LABELS: dict[str, Labels] = {
         "annex_title": "Annex: signatories",
         "annex_range": "Signers {a}–{b} of {n}",
         "cols": ("No.", "Name", "City", "Country", "Date signed"),
+        "receipt": "Receipt",
+        "root": "Merkle root",
+        "and_": " and ",
+        "comma": ", ",
     },
     "vi": {
         "page": "Trang {x} / {y}",
@@ -142,6 +165,10 @@ LABELS: dict[str, Labels] = {
         "annex_title": "Phụ lục: danh sách người ký",
         "annex_range": "Người ký {a}–{b} / {n}",
         "cols": ("STT", "Họ và tên", "Thành phố", "Quốc gia", "Ngày ký"),
+        "receipt": "Biên nhận",
+        "root": "Gốc Merkle",
+        "and_": " và ",
+        "comma": ", ",
     },
     # The right-to-left languages: a mirrored page with English words would read oddly.
     "ar": {
@@ -155,6 +182,10 @@ LABELS: dict[str, Labels] = {
         "annex_title": "ملحق: قائمة الموقّعين",
         "annex_range": "الموقّعون {a}–{b} من {n}",
         "cols": ("الرقم", "الاسم", "المدينة", "البلد", "تاريخ التوقيع"),
+        "receipt": "الإيصال",
+        "root": "جذر ميركل",
+        "and_": " و",
+        "comma": "، ",
     },
     "fa": {
         "page": "صفحهٔ {x} از {y}",
@@ -167,6 +198,10 @@ LABELS: dict[str, Labels] = {
         "annex_title": "پیوست: فهرست امضاکنندگان",
         "annex_range": "امضاکنندگان {a}–{b} از {n}",
         "cols": ("ردیف", "نام", "شهر", "کشور", "تاریخ امضا"),
+        "receipt": "رسید",
+        "root": "ریشهٔ مرکل",
+        "and_": " و ",
+        "comma": "، ",
     },
     "he": {
         "page": "עמוד {x} מתוך {y}",
@@ -179,6 +214,10 @@ LABELS: dict[str, Labels] = {
         "annex_title": "נספח: רשימת החותמים",
         "annex_range": "חותמים {a}–{b} מתוך {n}",
         "cols": ("מס׳", "שם", "עיר", "מדינה", "תאריך החתימה"),
+        "receipt": "קבלה",
+        "root": "שורש מרקל",
+        "and_": " ו־",
+        "comma": ", ",
     },
     "ur": {
         "page": "صفحہ {x} از {y}",
@@ -191,6 +230,10 @@ LABELS: dict[str, Labels] = {
         "annex_title": "ضمیمہ: دستخط کنندگان کی فہرست",
         "annex_range": "دستخط کنندگان {a}–{b} از {n}",
         "cols": ("نمبر", "نام", "شہر", "ملک", "تاریخِ دستخط"),
+        "receipt": "رسید",
+        "root": "مرکل روٹ",
+        "and_": " اور ",
+        "comma": "، ",
     },
 }
 
@@ -214,6 +257,14 @@ def labels_language(language: str) -> str:
     """The language of the words around the letter: the petition's, else English."""
     lang = language.lower().split("-")[0]
     return lang if lang in LABELS else "en"
+
+
+def join_names(names: Sequence[str], lang: str) -> str:
+    """ "A", "A and B", "A, B and C" in the words of ``lang`` (a `labels_language`)."""
+    labels = LABELS[lang]
+    if len(names) < 2:
+        return "".join(names)
+    return labels["comma"].join(names[:-1]) + labels["and_"] + names[-1]
 
 
 def format_date(d: datetime.date, lang: str) -> str:

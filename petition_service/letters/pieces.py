@@ -5,12 +5,13 @@ text operators with the batch's fonts (`pdffonts.py`). The pieces are functions 
 data returning content-stream bytes:
 
 - `letter_page`: the letter as WeasyPrint laid it out (`render.py`);
-- `footer` and `page_label`: the footer every page carries;
+- `footer` and `page_label`: the footer every page carries (the receipt's address and its
+  QR code, `qr_code`, and the Merkle root among it);
 - `signature`: a signer's name and place in letters mode;
 - `Table`: the annex's pages of signers.
 
-Right-to-left petitions get everything mirrored: the signature at the right, the table's
-columns from the right, the footer's two sides swapped.
+Right-to-left letters get everything mirrored: the signature at the right, the table's
+columns from the right, the footer's two sides swapped (the QR code at the left).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from unicodedata import bidirectional
+
+import segno
 
 from . import layout as L
 from .context import LetterContext
@@ -28,6 +32,10 @@ from .render import LetterPage, Slot
 from .shaping import BoundedCache, Direction, Line, Run, Shaper, clusters
 
 ELLIPSIS = "…"
+#: Between a signer's city and country.
+PLACE_SEPARATOR = ", "
+#: Bidi classes that make a text run right to left somewhere.
+_RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
 _TWO_LINES = ("", "", "", "")
 
 
@@ -59,7 +67,8 @@ class Painter:
         self._texts: BoundedCache[tuple[object, ...], Text] = BoundedCache()
         self._encoded: BoundedCache[tuple[Run, float, float], str] = BoundedCache()
         self._sizes: dict[float, str] = {}
-        self._signer: tuple[tuple[str, str, Region], Line, Line] | None = None
+        self._places: BoundedCache[tuple[str, str, Region, bool], Line] = BoundedCache()
+        self._signer: tuple[tuple[str, str, str, Region, bool], Line, Line] | None = None
 
     def region(self, text: str, country: str | None = None) -> Region:
         return region_for(text, country, self.language)
@@ -73,13 +82,18 @@ class Painter:
         direction: Direction = "auto",
         nominal: bool = True,
         cache: bool = True,
+        language: str | None = None,
     ) -> Line:
+        """``language``: the text's, where it is not the petition's (a recipient's letter
+        in another language); it picks the CJK forms and tunes the shaping of unnominal
+        text."""
+        language = language or self.language
         return self.shaper.line(
             text,
             style,
-            region=region or self.region(text),
+            region=region or region_for(text, None, language),
             direction=direction,
-            language=None if nominal else self.language,
+            language=None if nominal else language,
             nominal=nominal,
             cache=cache,
         )
@@ -169,17 +183,51 @@ class Painter:
             first = current = self.fonts.font(chain("sans")[0])
         return first.resource, " ".join(parts), current.resource
 
-    def signature_lines(self, name: str, place: str, region: Region) -> tuple[Line, Line]:
+    def signature_lines(
+        self, name: str, city: str, country: str, region: Region, rtl: bool
+    ) -> tuple[Line, Line]:
         """The name (bold) and place of the signer being drawn, shaped once for all the
         recipients' signature boxes: the last signer's are remembered."""
-        key = (name, place, region)
+        key = (name, city, country, region, rtl)
         if self._signer is None or self._signer[0] != key:
             self._signer = (
                 key,
                 self.line(name, "serif-bold", region=region, cache=False),
-                self.line(place, "serif", region=region),
+                self.place_line(city, country, region, rtl),
             )
         return self._signer[1], self._signer[2]
+
+    def place_line(self, city: str, country: str, region: Region, rtl: bool) -> Line:
+        """ "city, country" in the document's direction, the city and the country each an
+        isolated run in its own: in a left-to-right letter an Arabic city and an English
+        country read "تونس, Tunisia", the city first from the left; in a right-to-left
+        letter the city comes first from the right."""
+        if not (city and country):
+            return self.line(city or country, "serif", region=region)
+        key = (city, country, region, rtl)
+        found = self._places.get(key)
+        if found is not None:  # places repeat across signers
+            return found
+        if not rtl and not any(bidirectional(c) in _RIGHT_TO_LEFT for c in city + country):
+            # Left to right throughout: one line, as isolating would give (one run where the
+            # faces allow, so pages stay as small as before).
+            found = self.line(f"{city}{PLACE_SEPARATOR}{country}", "serif", region=region)
+            self._places.put(key, found)
+            return found
+        parts = [
+            self.line(city, "serif", region=region),
+            self.line(PLACE_SEPARATOR, "serif", direction="rtl" if rtl else "ltr"),
+            self.line(country, "serif", region=region),
+        ]
+        if rtl:
+            parts.reverse()
+        found = Line(
+            tuple(run for part in parts for run in part.runs),
+            sum(part.width for part in parts),
+            "".join(part.unprintable for part in parts),
+        )
+        self._places.put(key, found)
+        return found
 
     def wrap(
         self,
@@ -258,8 +306,9 @@ def _tm(x: float, y: float, h: float = 1.0, v: float = 1.0) -> str:
 # The letter
 
 
-def letter_page(painter: Painter, page: LetterPage) -> bytes:
-    """The letter's page as WeasyPrint laid it out: its rules, then its lines of text."""
+def letter_page(painter: Painter, page: LetterPage, language: str) -> bytes:
+    """The letter's page as WeasyPrint laid it out: its rules, then its lines of text (in
+    ``language``, the recipient's letter's)."""
     parts = [
         f"q {fmt(r.gray)} G {fmt(r.width)} w {fmt(r.x0)} {fmt(r.y0)} m "
         f"{fmt(r.x1)} {fmt(r.y1)} l S Q"
@@ -269,7 +318,12 @@ def letter_page(painter: Painter, page: LetterPage) -> bytes:
     color = None
     for item in page.lines:
         line = painter.line(
-            item.text, item.style, direction=item.direction, nominal=False, cache=False
+            item.text,
+            item.style,
+            direction=item.direction,
+            nominal=False,
+            cache=False,
+            language=language,
         )
         spaces = sum(run.text.count(" ") for run in line.runs)
         width = line.width_at(item.size) + spaces * item.word_spacing
@@ -288,19 +342,21 @@ def letter_page(painter: Painter, page: LetterPage) -> bytes:
 
 
 def footer(painter: Painter, ctx: LetterContext, total_pages: int) -> bytes:
-    """The footer all pages share: a rule, "organisation · title" and "issued … / batch …".
-    Each page adds its own `page_label`."""
+    """The footer all pages of a document share (one form XObject): a rule; "organisation ·
+    title", the date of issue and the batch, the receipt's address and the Merkle root at
+    the start side; the receipt's QR code at the end side. Each page adds `page_label`."""
     lang = L.labels_language(ctx.language)
     labels = L.LABELS[lang]
     rtl = L.is_rtl(ctx.language)
     direction = "rtl" if rtl else "auto"
     size = L.FOOTER_SIZE
+    x0, x1 = footer_text_band(rtl)
     widest_label = painter.width(labels["page"].format(x=total_pages, y=total_pages), "sans", size)
     line1 = painter.ellipsize(
         f"{ctx.organisation} · {ctx.petition_title}",
         "sans",
         size,
-        L.TEXT_W - widest_label - L.FOOTER_GAP,
+        L.FOOTER_TEXT_W - widest_label - L.FOOTER_GAP,
         direction,
     )
     issued = labels["issued"].format(date=L.format_date(ctx.issued_on, lang))
@@ -309,12 +365,13 @@ def footer(painter: Painter, ctx: LetterContext, total_pages: int) -> bytes:
         labels["batch"].format(id=ctx.batch_id),
         "sans",
         size,
-        L.TEXT_W - issued_width - L.FOOTER_GAP,
+        L.FOOTER_TEXT_W - issued_width - L.FOOTER_GAP,
         direction,
     )
-    x0, x1 = L.MARGIN_LEFT, L.PAGE_W - L.MARGIN_RIGHT
+    rule_x0, rule_x1 = L.MARGIN_LEFT, L.PAGE_W - L.MARGIN_RIGHT
     parts = [
-        f"q 0.6 G 0.5 w {fmt(x0)} {fmt(L.FOOTER_RULE_Y)} m {fmt(x1)} {fmt(L.FOOTER_RULE_Y)} l S Q",
+        f"q 0.6 G 0.5 w {fmt(rule_x0)} {fmt(L.FOOTER_RULE_Y)} m {fmt(rule_x1)} "
+        f"{fmt(L.FOOTER_RULE_Y)} l S Q",
         f"BT {fmt(L.FOOTER_GRAY)} g",
     ]
     for text, y, at_start in (
@@ -324,13 +381,73 @@ def footer(painter: Painter, ctx: LetterContext, total_pages: int) -> bytes:
     ):
         shown = painter.text(text, "sans", size, direction=direction)
         parts.append(_tm(_aligned(shown.width, x0, x1, at_start, rtl), y) + shown.ops)
+    for label, value, y in (
+        (labels["receipt"], ctx.receipt_url, L.FOOTER_LINE3_Y),
+        (labels["root"], ctx.merkle_root, L.FOOTER_LINE4_Y),
+    ):
+        if value:
+            parts.append(_labelled(painter, label, value, y, rtl))
     parts.append("ET")
-    return " ".join(parts).encode("ascii")
+    if ctx.receipt_url:
+        qr_x = L.MARGIN_LEFT if rtl else L.PAGE_W - L.MARGIN_RIGHT - L.QR_SIZE
+        parts.append(qr_code(ctx.receipt_url, qr_x, L.QR_BOTTOM, L.QR_SIZE))
+    return "\n".join(parts).encode("ascii")
+
+
+def footer_text_band(rtl: bool) -> tuple[float, float]:
+    """(left, right) of the footer's text: the text column less the QR code and its gap,
+    which stand at the end side (the right; the left in a right-to-left letter)."""
+    if rtl:
+        return L.PAGE_W - L.MARGIN_RIGHT - L.FOOTER_TEXT_W, L.PAGE_W - L.MARGIN_RIGHT
+    return L.MARGIN_LEFT, L.MARGIN_LEFT + L.FOOTER_TEXT_W
+
+
+def _labelled(painter: Painter, label: str, value: str, y: float, rtl: bool) -> str:
+    """ "Label: value" at the footer's start side, the value (an address, a hash) always
+    left to right and whole: squeezed horizontally if it would not fit, never cut."""
+    size = L.FOOTER_SIZE
+    x0, x1 = footer_text_band(rtl)
+    head = painter.text(f"{label}:", "sans", size, direction="rtl" if rtl else "auto")
+    body = painter.text(value, "sans", size, direction="ltr")
+    space = size * 0.3
+    room = x1 - x0 - head.width - space
+    scale = min(1.0, room / body.width) if body.width else 1.0
+    if rtl:
+        head_x = x1 - head.width
+        body_x = head_x - space - body.width * scale
+    else:
+        head_x = x0
+        body_x = x0 + head.width + space
+    return _tm(head_x, y) + head.ops + " " + _tm(body_x, y, scale) + body.ops
+
+
+def qr_code(text: str, x: float, y: float, size: float) -> str:
+    """``text`` as a QR code (error correction M) filling the square of side ``size``
+    whose bottom left corner is (x, y): each row's runs of dark modules as one filled
+    rectangle each, in black. Vector, no image: sharp at any zoom and printer."""
+    code = segno.make(text, error="m", micro=False)
+    rows = [tuple(row) for row in code.matrix_iter(scale=1, border=0)]
+    module = size / len(rows)
+    rects = []
+    for r, row in enumerate(rows):
+        bottom = fmt(y + size - (r + 1) * module)
+        c, n = 0, len(row)
+        while c < n:
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < n and row[c]:
+                c += 1
+            rects.append(
+                f"{fmt(x + start * module)} {bottom} {fmt((c - start) * module)} {fmt(module)} re"
+            )
+    return "q 0 g\n" + "\n".join(rects) + "\nf Q"
 
 
 def page_label(painter: Painter, language: str, number: int, total: int) -> bytes:
-    """ "Page X of Y" at the footer's end side (once per page: in nominal glyphs where the
-    words allow, without shaping)."""
+    """ "Page X of Y" at the end side of the footer's first line, beside the QR code (once
+    per page: in nominal glyphs where the words allow, without shaping)."""
     lang = L.labels_language(language)
     rtl = L.is_rtl(language)
     text = L.LABELS[lang]["page"].format(x=number, y=total)
@@ -343,7 +460,7 @@ def page_label(painter: Painter, language: str, number: int, total: int) -> byte
         line = painter.line(text, "sans", direction="rtl" if rtl else "auto", cache=False)
         width = line.width_at(L.FOOTER_SIZE)
         ops = painter.ops(line, L.FOOTER_SIZE)
-    x = _aligned(width, L.MARGIN_LEFT, L.PAGE_W - L.MARGIN_RIGHT, False, rtl)
+    x = _aligned(width, *footer_text_band(rtl), False, rtl)
     y = L.FOOTER_LINE1_Y
     return f"BT {L.FOOTER_GRAY:g} g 1 0 0 1 {x:.2f} {y:.2f} Tm {ops} ET".encode("ascii")
 
@@ -358,9 +475,9 @@ def _aligned(width: float, left: float, right: float, at_start: bool, rtl: bool)
 
 
 def signature(
-    painter: Painter, name: str, place: str, slot: Slot, rtl: bool, region: Region
+    painter: Painter, name: str, city: str, country: str, slot: Slot, rtl: bool, region: Region
 ) -> bytes:
-    """The signer's name (bold) and place in the letter's signature box.
+    """The signer's name (bold) and place ("city, country") in the letter's signature box.
 
     Wrapped to the box's width and shrunk step by step until it fits above the content
     bottom; at the smallest size it is drawn whole even if it does not fit (it then reaches
@@ -369,19 +486,20 @@ def signature(
     avail = slot.top - L.CONTENT_BOTTOM - 2
     size = L.SIG_SIZE
     lead = L.LINE_HEIGHT * size
+    has_place = bool(city or country)
     # Names are seen once: their line is not kept (its words are, by the shaper), but it is
     # shaped once for every recipient's box.
-    name_line, place_line = painter.signature_lines(name, place, region)
+    name_line, place_line = painter.signature_lines(name, city, country, region, rtl)
     lines: list[Line]
-    fits_at_once = (1 + bool(place)) * lead <= avail and max(
+    fits_at_once = (1 + has_place) * lead <= avail and max(
         name_line.width_at(size), place_line.width_at(size)
     ) <= slot.width
     if fits_at_once:  # nearly always: one line each, full size
-        lines = [name_line, place_line] if place else [name_line]
+        lines = [name_line, place_line] if has_place else [name_line]
     else:
         while True:
             name_lines = painter.wrap(name, "serif-bold", size, slot.width, region, cache=False)
-            place_lines = painter.wrap(place, "serif", size, slot.width, region) if place else []
+            place_lines = _place_lines(painter, city, country, place_line, size, slot, region)
             lead = L.LINE_HEIGHT * size
             if (len(name_lines) + len(place_lines)) * lead <= avail or (
                 size * L.SIG_SHRINK < L.SIG_MIN_SIZE
@@ -390,7 +508,11 @@ def signature(
             size *= L.SIG_SHRINK
         lines = [
             painter.line(text, "serif-bold", region=region, cache=False) for text in name_lines
-        ] + [painter.line(text, "serif", region=region) for text in place_lines]
+        ]
+        for item in place_lines:  # a piece of the place in the letter's direction
+            if isinstance(item, str):
+                item = painter.line(item, "serif", region=region, direction="rtl" if rtl else "ltr")
+            lines.append(item)
     descriptor = chain("serif-bold")[0].descriptor
     half_lead = (lead - (descriptor.ascent - descriptor.descent) * size / 1000) / 2
     y = slot.top - half_lead - descriptor.ascent * size / 1000
@@ -402,6 +524,21 @@ def signature(
         y -= lead
     parts.append("ET")
     return " ".join(parts).encode("ascii")
+
+
+def _place_lines(
+    painter: Painter, city: str, country: str, whole: Line, size: float, slot: Slot, region: Region
+) -> list[Line | str]:
+    """The place as it fits the box at ``size``: the whole line, else "city," and the
+    country on lines of their own (each wrapped if it must be)."""
+    if not (city or country):
+        return []
+    if whole.width_at(size) <= slot.width:
+        return [whole]
+    parts = [city + PLACE_SEPARATOR.rstrip(), country] if city and country else [city or country]
+    return [
+        text for part in parts for text in painter.wrap(part, "serif", size, slot.width, region)
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -437,16 +574,26 @@ class Table:
         )
 
     def page(self, rows: Sequence[Row], first_number: int) -> bytes:
+        """A whole table page: title, frame and every cell."""
+        return self.own(rows, first_number, dates=False) + b"\n" + self.shared(rows, dates=True)
+
+    def own(self, rows: Sequence[Row], first_number: int, dates: bool = True) -> bytes:
+        """What only readers of this table's language see on a page: its title, its frame
+        (headings) and, with ``dates``, the dates column."""
         frame = self._frames.get(len(rows))
         if frame is None:  # the same for every full page: worked out once
             frame = self._frames[len(rows)] = self._frame(len(rows))
         parts = [self._title(first_number, first_number + max(len(rows), 1) - 1), frame]
-        parts.append(f"BT {fmt(L.TEXT_GRAY)} g")
-        parts.append(self._rows(rows))
-        parts.append("ET")
+        if dates:
+            parts.append(f"BT {fmt(L.TEXT_GRAY)} g\n{self._dates_column(rows)}\nET")
         return "\n".join(parts).encode("ascii")
 
-    def _rows(self, rows: Sequence[Row]) -> str:
+    def shared(self, rows: Sequence[Row], dates: bool = False) -> bytes:
+        """The rows' numbers, names and places (and, with ``dates``, dates): the same for
+        every language written in this table's direction."""
+        return f"BT {fmt(L.TEXT_GRAY)} g\n{self._rows(rows, dates)}\nET".encode("ascii")
+
+    def _rows(self, rows: Sequence[Row], with_dates: bool = True) -> str:
         """The rows' text: the hot loop of annex mode (once per signer). Numbers and names in
         nominal glyphs are encoded in place; places and dates repeat, so each is worked out
         once per column into the operators around its row's baseline; a font is selected
@@ -507,8 +654,12 @@ class Table:
                 current = last
             # Places and dates repeat: each is worked out once per column, into the
             # operators around its row's baseline.
-            date = dates.get(signed_on) or self._date(signed_on)
-            for column, text in ((2, city), (3, country), (4, date)):
+            if with_dates:
+                date = dates.get(signed_on) or self._date(signed_on)
+                cells_of_row: tuple[tuple[int, str], ...] = ((2, city), (3, country), (4, date))
+            else:
+                cells_of_row = ((2, city), (3, country))
+            for column, text in cells_of_row:
                 if not text:
                     continue
                 key = (column, text, region)
@@ -525,6 +676,33 @@ class Table:
                 start = "" if font == current else f"/{font} {size_text} Tf "
                 append(f"{before}{y} Tm {start}{after}")
                 current = last
+        return "\n".join(out)
+
+    def _dates_column(self, rows: Sequence[Row]) -> str:
+        """The dates alone, in this table's language: for a page whose other cells are
+        shared with another language's readers."""
+        painter, size_text = self.painter, fmt(L.TABLE_SIZE)
+        header_bottom = L.TABLE_TOP - L.TITLE_BLOCK_H - L.HEADER_H
+        offset = (L.ROW_H - L.TABLE_SIZE * 0.72) / 2
+        out: list[str] = []
+        current = None
+        for i, (*_, signed_on, region) in enumerate(rows):
+            row_bottom = header_bottom - (i + 1) * L.ROW_H
+            text = self._dates.get(signed_on) or self._date(signed_on)
+            key = (4, text, region)
+            cell = self._places.get(key)
+            if cell is None:
+                cell = self._place_cell(text, 4, region)
+                self._places.put(key, cell)
+            if cell is _TWO_LINES:
+                width = painter.text(text, "sans", L.TABLE_SIZE, region=region).width
+                out.append(self._overflow(text, region, 4, row_bottom, 0.0, width))
+                current = None
+                continue
+            before, font, after, last = cell
+            start = "" if font == current else f"/{font} {size_text} Tf "
+            out.append(f"{before}{row_bottom + offset:.2f} Tm {start}{after}")
+            current = last
         return "\n".join(out)
 
     def _title(self, first: int, last: int) -> str:

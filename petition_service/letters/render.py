@@ -137,19 +137,26 @@ def render_letter(
 ) -> LetterLayout:
     """Lay out the letter for one recipient.
 
+    The letter is in the recipient's language where the petition has its texts in it
+    (`LetterContext.for_language`), and names every sponsor in its letterhead.
     ``mode="letters"``: one page with an empty signature box (measured and returned so the
     writer draws each signer into it); raises `LetterTooLongError` if the letter needs more
-    than one page. ``mode="annex"``: the letter signed "on behalf of N signers", any length.
+    than one page. ``mode="annex"``: the letter signed by the sponsors "on behalf of N
+    signers", any length.
     """
+    ctx = ctx.for_language(recipient.language)
     lang = layout.labels_language(ctx.language)
     labels = layout.LABELS[lang]
     rtl = layout.is_rtl(ctx.language)
     address_lines = [_nfc(line) for line in recipient.postal_address.splitlines() if line.strip()]
+    # Every sponsor, the owner first: the letterhead's sender and, in annex mode, who signs
+    # on behalf of the signers.
+    sponsors = _nfc(layout.join_names(ctx.sponsor_names, lang))
     if mode == "annex":
         n = layout.format_count(total, lang)
         behalf = labels["behalf_one"] if total == 1 else labels["behalf"].format(n=n)
         signature_lines = [
-            {"cls": "who", "text": _nfc(ctx.organisation)},
+            {"cls": "who", "text": sponsors},
             {"cls": "note", "text": behalf},
             {"cls": "note", "text": labels["see_annex"]},
         ]
@@ -158,7 +165,7 @@ def render_letter(
     values: dict[str, Any] = {
         "lang": ctx.language,
         "dir": "rtl" if rtl else "ltr",
-        "organisation": _nfc(ctx.organisation),
+        "organisation": sponsors,
         "issued_on": layout.format_date(ctx.issued_on, lang),
         "petition_title": _nfc(ctx.petition_title),
         "subject_label": labels["subject"],
@@ -202,6 +209,7 @@ def render_letter(
 def _degraded_fields(ctx: LetterContext, recipient: LetterRecipient) -> tuple[str, ...]:
     fields = {
         "organisation": ctx.organisation,
+        **{f"sponsors[{i}]": name for i, name in enumerate(ctx.sponsors)},
         "petition_title": ctx.petition_title,
         "closing": ctx.closing,
         "recipient.name": recipient.name,

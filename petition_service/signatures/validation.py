@@ -120,18 +120,27 @@ def check_printable(text: str, field_name: str, result: ValidationResult) -> Non
     ):
         result.add(field_name, _l("Write at least one visible letter."))
         return
+    missing = unprintable_characters(text)
+    if missing:
+        result.add(field_name, unprintable_message(missing))
+
+
+def unprintable_characters(text: str) -> list[str]:
+    """The characters of ``text`` (NFC) that no font of the letters' font set can draw,
+    sorted; spaces, joiners and selectors, which draw nothing, aside. One check for every
+    text a letter prints: signers' names and cities, and the petition's own texts."""
     from ..letters.fonts import printable_coverage  # read once per process, when first needed
 
     coverage = printable_coverage()
-    missing = sorted({c for c in text if not _prints_nothing(c) and ord(c) not in coverage})
-    if missing:
-        result.add(
-            field_name,
-            _l(
-                "We cannot print %(characters)s on the letter: please leave it out.",
-                characters=" ".join(missing),
-            ),
-        )
+    text = unicodedata.normalize("NFC", text)
+    return sorted({c for c in text if not _prints_nothing(c) and ord(c) not in coverage})
+
+
+def unprintable_message(characters: list[str]) -> Any:
+    return _l(
+        "We cannot print %(characters)s on the letter: please leave it out.",
+        characters=" ".join(characters),
+    )
 
 
 # A name or city is printed on letters and greets the signer in mail sent from the

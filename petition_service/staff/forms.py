@@ -33,6 +33,7 @@ from ..signatures.models import SignatureStatus
 from .batches import DELIVERY_CHANNELS
 from .manage import PetitionInput, RecipientInput, parse_countries, parse_origins
 from .moderation import SignatureFilter
+from .validators import Printable
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -66,13 +67,17 @@ class TokenForm(FlaskForm):
 
 
 class PetitionForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300), Printable()])
     slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=100)])
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500), Printable()])
     story = TextAreaField(_l("Story"), validators=[Optional(), Length(max=20000)])
-    letter_body = TextAreaField(_l("Letter"), validators=[Optional(), Length(max=20000)])
+    letter_body = TextAreaField(
+        _l("Letter"), validators=[Optional(), Length(max=20000), Printable()]
+    )
     letter_closing = StringField(
-        _l("Closing"), default="Yours sincerely,", validators=[Optional(), Length(max=200)]
+        _l("Closing"),
+        default="Yours sincerely,",
+        validators=[Optional(), Length(max=200), Printable()],
     )
     language = SelectField(
         _l("Language"),
@@ -147,10 +152,14 @@ class PetitionForm(FlaskForm):
 
 
 class RecipientForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
-    salutation = StringField(_l("Salutation"), validators=[Optional(), Length(max=200)])
-    postal_address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=2000)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), Printable()])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200), Printable()])
+    salutation = StringField(
+        _l("Salutation"), validators=[Optional(), Length(max=200), Printable()]
+    )
+    postal_address = TextAreaField(
+        _l("Postal address"), validators=[Optional(), Length(max=2000), Printable()]
+    )
     email = StringField(_l("Email"), validators=[Optional(), Length(max=320)])
     language = SelectField(
         _l("Reads"),

@@ -20,12 +20,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..petitions.models import CaseStatus, Organisation, Petition
 from ..petitions.texts import PetitionTexts
 from .hubs import CaseInput, OrganisationInput, TextInput
+from .validators import Printable
 
 ROLE_CHOICES = [SelectChoice("staff", _l("Staff")), SelectChoice("admin", _l("Administrator"))]
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), Printable()])
     description = TextAreaField(
         _l("About the organisation"), validators=[Optional(), Length(max=5000)]
     )
@@ -120,11 +121,15 @@ class CaseForm(FlaskForm):
 
 
 class TranslationForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300), Printable()])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500), Printable()])
     story = TextAreaField(_l("Story"), validators=[Optional(), Length(max=20000)])
-    letter_body = TextAreaField(_l("Letter"), validators=[DataRequired(), Length(max=20000)])
-    letter_closing = StringField(_l("Closing"), validators=[Optional(), Length(max=200)])
+    letter_body = TextAreaField(
+        _l("Letter"), validators=[DataRequired(), Length(max=20000), Printable()]
+    )
+    letter_closing = StringField(
+        _l("Closing"), validators=[Optional(), Length(max=200), Printable()]
+    )
 
     @classmethod
     def for_texts(cls, texts: PetitionTexts | None) -> TranslationForm:

@@ -318,7 +318,7 @@ def test_the_signature_block_ends_when_there_is_no_room_left():
     worker = threading.Thread(
         target=lambda: result.append(
             signature(
-                painter, "Maria-Alexandra Constantinescu", "Kraków, Polska", slot, False, "SC"
+                painter, "Maria-Alexandra Constantinescu", "Kraków", "Polska", slot, False, "SC"
             )  # fmt: skip
         ),
         daemon=True,

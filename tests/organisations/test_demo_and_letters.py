@@ -7,7 +7,11 @@ from sqlalchemy import func, select
 
 from petition_service.extensions import db
 from petition_service.letters.batches import freeze_batch
+from petition_service.letters.storage import batch_storage
+from petition_service.mail.compose import MailKind
+from petition_service.mail.models import OutboxMessage
 from petition_service.models import (
+    Batch,
     CaseStatus,
     CoalitionMembership,
     Organisation,
@@ -24,6 +28,7 @@ from tests.factories import (
     make_sponsor,
     make_translation,
 )
+from tests.letters.helpers import pdftotext_pages
 
 
 def _counts():
@@ -70,6 +75,28 @@ def test_the_demo_petition_speaks_vietnamese_to_its_vietnamese_officials(app, cl
     ]
     assert detail["person"]["status"] == CaseStatus.SENTENCED.value
     assert "Kính gửi Chủ tịch nước," in client.get("/p/free-tran-thi-nga?lang=en").text
+
+    # The demo's delivered batch: each official's letter, and the mail carrying it, in
+    # Vietnamese.
+    with app.app_context():
+        batch = db.session.scalar(
+            select(Batch).join(Petition).where(Petition.slug == detail["slug"])
+        )
+        pages = {
+            document.recipient_name: pdftotext_pages(
+                batch_storage().path(batch.id, document.file_name)
+            )
+            for document in batch.documents
+        }
+        subjects = db.session.scalars(
+            select(OutboxMessage.subject).where(OutboxMessage.kind == MailKind.BATCH_LETTER)
+        ).all()
+    assert set(pages) == {"Nguyễn Phú Trọng", "Nguyễn Đình Ba"}
+    for letter in pages.values():
+        assert "Tôi viết thư này để đề nghị Quý vị" in letter[0] and "Trân trọng," in letter[0]
+        assert "I am writing" not in letter[0] and "Phụ lục: danh sách người ký" in letter[1]
+    assert len(subjects) == 2
+    assert all(subject.startswith("Trả tự do cho Trần Thị Nga") for subject in subjects)
 
 
 def test_a_batch_freezes_sponsors_texts_and_recipient_languages(app):
