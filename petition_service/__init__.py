@@ -140,11 +140,13 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(petitions_bp)
-    app.register_blueprint(organisations_bp)
     app.register_blueprint(sharing_bp)
     # The public form works without cookies (a third-party iframe gets none): its
-    # signed form token stands in for the session CSRF token.
+    # signed form token stands in for the session CSRF token. So does an organisation's form
+    # that signs several petitions at once (its only POST).
     csrf.exempt(signatures_bp)
+    csrf.exempt(organisations_bp)
+    app.register_blueprint(organisations_bp)
     app.register_blueprint(signatures_bp)
     app.register_blueprint(embed_bp)
     # The pages behind a signer's mail links: the random token in the URL is the proof.

@@ -14,7 +14,14 @@ from .petitions.models import (
     Photo,
     Recipient,
 )
-from .signatures.models import LinkPurpose, Signature, SignatureLink, SignatureStatus
+from .signatures.models import (
+    LinkPurpose,
+    Signature,
+    SignatureLink,
+    SignatureStatus,
+    Submission,
+    SubmissionSignature,
+)
 from .staff.models import ApiToken, StaffRole, StaffUser
 from .updates.models import PetitionUpdate, UpdateDelivery, UpdateKind
 
@@ -44,6 +51,8 @@ __all__ = [
     "SignatureStatus",
     "StaffRole",
     "StaffUser",
+    "Submission",
+    "SubmissionSignature",
     "UpdateDelivery",
     "UpdateKind",
 ]

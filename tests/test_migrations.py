@@ -104,3 +104,52 @@ def test_the_signer_safety_migration_keeps_rows_and_the_links_already_mailed(bac
         assert client.get(f"/confirm/{old_confirm}").status_code == 400
         with app.app_context():
             db.engine.dispose()
+
+
+def test_the_sign_several_migration_keeps_links_and_removes_only_its_own(backend, tmp_path):
+    """0007: every existing link keeps naming its signature; going back removes only the
+    links of whole submissions (there is no single signature to give them)."""
+    from sqlalchemy import text
+
+    with fresh_database(backend, tmp_path) as url:
+        app = make_test_app(url, tmp_path / "instance")
+        now = "2026-12-01 10:00:00"
+        with app.app_context():
+            flask_migrate.upgrade(revision="0006")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO organisations (id, slug, name, description, is_public, created_at)"
+                    " VALUES (1, 'o', 'O', '', true, :now)"), {"now": now})  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO petitions (id, organisation_id, slug, title, summary, story,"
+                    " letter_body, letter_closing, language, status, update_message, goal,"
+                    " allowed_origins, person_name, protected_countries, created_at, updated_at)"
+                    " VALUES (1, 1, 'p', 'T', '', '', '', '', 'en', 'open', '', 10, '[]', '',"
+                    " '[]', :now, :now)"), {"now": now})  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO signatures (id, petition_id, name, email, email_canonical,"
+                    " country, city, consent, wants_updates, language, status, created_at,"
+                    " invalid_reason, display) VALUES (1, 1, 'Nga', 'nga@example.org',"
+                    " 'nga@example.org', 'VN', '', true, false, 'vi', 'pending', :now, '',"
+                    " 'full')"), {"now": now})  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO signature_links (id, token_hash, signature_id, purpose,"
+                    " created_at) VALUES (1, 'h1', 1, 'withdraw', :now)"),
+                    {"now": now})  # fmt: skip
+            flask_migrate.upgrade(revision="0007")
+            with db.engine.begin() as connection:
+                row = connection.execute(
+                    text("SELECT signature_id, submission_id FROM signature_links")
+                ).one()
+                assert tuple(row) == (1, None)
+                connection.execute(text(
+                    "INSERT INTO signature_submissions (id, organisation_id, created_at)"
+                    " VALUES (1, 1, :now)"), {"now": now})  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO signature_links (id, token_hash, submission_id, purpose,"
+                    " created_at) VALUES (2, 'h2', 1, 'confirm', :now)"), {"now": now})  # fmt: skip
+            flask_migrate.downgrade(revision="0006")
+            with db.engine.connect() as connection:
+                ids = connection.execute(text("SELECT id FROM signature_links")).scalars().all()
+                assert ids == [1]
+            db.engine.dispose()

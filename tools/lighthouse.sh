@@ -12,7 +12,8 @@ BASE="${1:-http://127.0.0.1:5000}"
 LIGHTHOUSE_DIR="${LIGHTHOUSE_DIR:-$HOME/.cache/petition-service-lighthouse}"
 OUT="${LIGHTHOUSE_OUT:-$(mktemp -d)}"
 PAGES=("petition|/p/free-tran-thi-nga" "petition-vi|/p/free-tran-thi-nga?lang=vi"
-       "organisation|/o/stopthecrackdownvn" "embed|/embed/free-tran-thi-nga" "home|/")
+       "organisation|/o/stopthecrackdownvn" "embed|/embed/free-tran-thi-nga"
+       "organisation-embed|/o/stopthecrackdownvn/embed" "home|/")
 FLAGS="--headless --no-sandbox --disable-gpu --disable-background-networking \
 --disable-component-update --disable-sync --no-first-run --disable-quic"
 

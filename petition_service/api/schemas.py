@@ -94,6 +94,23 @@ class SignatureIn(BaseModel):
     )
 
 
+class SeveralSignaturesIn(SignatureIn):
+    petitions: list[str] = Field(
+        min_length=1,
+        description="Slugs of the petitions to sign: open petitions this organisation runs or "
+        "co-sponsors or, for a coalition, that its active members run or co-sponsor (those "
+        "listed open in `GET /organisations/{slug}`, at most 20). Each gets its own signature; "
+        "one mail confirms them all.",
+    )
+    form_token: str = Field(description="From `GET /organisations/{slug}` (bound to it).")
+    altcha: str | None = Field(
+        None,
+        max_length=2000,
+        description="A solved proof of work from GET /organisations/{slug}/challenge, when a "
+        "challenge is due (as for one petition).",
+    )
+
+
 class ChallengeOut(BaseModel):
     """An ALTCHA v1 challenge: find `number` (0..maxNumber) with
     SHA-256(salt + number) = challenge."""
@@ -144,4 +161,8 @@ class OrganisationDetail(BaseModel):
     petitions: list[OrganisationPetition] = Field(
         description="Its public petitions, those it co-sponsors and, for a coalition, its "
         "members': open first."
+    )
+    form_token: str | None = Field(
+        description="For `POST /organisations/{slug}/signatures` (signing several of its open "
+        "petitions at once); null when none is open."
     )

@@ -15,14 +15,14 @@ from email.utils import formatdate, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
 from ..petitions.texts import texts_for
 from ..receipts.codes import format_receipt_code
 from ..signatures.countries import country_name
 from ..signatures.display import Display, printed_signer
-from ..signatures.links import link_url
-from ..signatures.models import LinkPurpose, Signature, SignatureStatus
+from ..signatures.links import link_url, submission_link_url
+from ..signatures.models import LinkPurpose, Signature, SignatureStatus, Submission
 from .links import petition_url, public_url, signer_language
 
 SUBJECT_MAX = 300  # the outbox column
@@ -142,6 +142,131 @@ def compose_signature_mail(
     return ComposedMail(
         kind=kind,
         to_address=delivery_address(signature.email),
+        subject=one_line(subject)[:SUBJECT_MAX],
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers,
+    )
+
+
+@dataclass(frozen=True)
+class SubmissionItem:
+    """One petition of a mail that signed several at once, as its templates show it."""
+
+    title: str
+    language: str
+    url: str
+    state: str  # "pending" (to confirm) or "confirmed" (it was, before this submission)
+    repeat: bool  # that address had signed it before: the stored signature stays as it was
+    appearance: str
+    receipt_code: str | None
+    withdraw_url: str
+    correct_url: str | None
+
+
+def compose_submission_mail(
+    submission: Submission, kind: MailKind, written_at: datetime, message_id: str
+) -> ComposedMail:
+    """The one mail of a form that signed several petitions at once (signatures/together.py):
+    every petition with how the signer appears on it, its receipt code and its own withdraw
+    and correction links, and one confirm link for them all.
+
+    Raises LookupError when none of its signatures is left to write about."""
+    from ..signatures.together import submission_signatures
+
+    listed = [
+        (item, signature)
+        for item, signature in submission_signatures(submission.id)
+        if signature.email
+        and signature.status in (SignatureStatus.PENDING, SignatureStatus.CONFIRMED)
+    ]
+    if not listed:
+        raise LookupError("every signature of this submission was withdrawn or purged")
+    first = listed[0][1]
+    language = signer_language(first)
+    organisation = (
+        submission.organisation
+        if submission.organisation is not None
+        else first.petition.organisation
+    )
+    items = []
+    for item, signature in listed:
+        texts = texts_for(signature.petition, language)
+        items.append(
+            SubmissionItem(
+                title=texts.title,
+                language=texts.language,
+                url=petition_url(signature.petition.slug),
+                state=signature.status.value,
+                repeat=item.repeat,
+                appearance=appearance(signature, language),
+                receipt_code=format_receipt_code(signature.receipt_code),
+                withdraw_url=link_url(signature, LinkPurpose.WITHDRAW, written_at),
+                correct_url=(
+                    link_url(signature, LinkPurpose.CORRECT, written_at)
+                    if signature.batch_id is None
+                    else None
+                ),
+            )
+        )
+    # What this form sent (a repeat keeps what its address sent first, shown per petition).
+    sent = next((signature for item, signature in listed if not item.repeat), None)
+    pending = any(entry.state == SignatureStatus.PENDING.value for entry in items)
+    context = {
+        "kind": kind.value,
+        "items": items,
+        "sent": (
+            {
+                "name": sent.name,
+                "city": sent.city,
+                "country": country_name(sent.country, language),
+            }
+            if sent is not None
+            else None
+        ),
+        "confirm_url": (
+            submission_link_url(submission.id, LinkPurpose.CONFIRM, language, written_at)
+            if kind is MailKind.CONFIRM and pending
+            else None
+        ),
+        "organisation_name": organisation.name,
+        "organisation_url": public_url("organisations.show", slug=organisation.slug),
+        "ttl_hours": int(current_app.config.get("PENDING_SIGNATURE_TTL_HOURS", 72)),
+        "language": language,
+        "receipt_lookup_url": public_url("receipts.lookup", lang=language),
+    }
+    count = len(items)
+    with force_locale(language):
+        if kind is MailKind.CONFIRM:
+            subject = ngettext(
+                "Please confirm your signature: %(num)d petition of %(organisation)s",
+                "Please confirm your signatures: %(num)d petitions of %(organisation)s",
+                count,
+                organisation=organisation.name,
+            )
+        else:
+            subject = ngettext(
+                "You have already signed: %(num)d petition of %(organisation)s",
+                "You have already signed: %(num)d petitions of %(organisation)s",
+                count,
+                organisation=organisation.name,
+            )
+        body_text = render_template("emails/several.txt", **context)
+        body_html = render_template("emails/several.html", **context)
+
+    headers = {
+        "From": from_header(organisation.name),
+        "Message-ID": message_id,
+        "Date": formatdate(written_at.timestamp(), usegmt=True),
+        # No List-Unsubscribe: it names one address, and this mail has a withdraw link per
+        # petition (a mail client's one "unsubscribe" must not withdraw them all, or one).
+        "Auto-Submitted": "auto-generated",
+    }
+    if organisation.contact_email:
+        headers["Reply-To"] = organisation.contact_email
+    return ComposedMail(
+        kind=kind,
+        to_address=delivery_address(first.email),
         subject=one_line(subject)[:SUBJECT_MAX],
         body_text=body_text,
         body_html=body_html,

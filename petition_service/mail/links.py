@@ -35,7 +35,11 @@ def signer_language(signature: Signature) -> str:
 def share_links(slug: str, title: str, message: str) -> list[tuple[str, str]]:
     """(label, href) pairs to share a petition: plain links, no third-party scripts, so
     nothing on our pages tells another company who signed."""
-    url = petition_url(slug)
+    return share_links_for(petition_url(slug), title, message)
+
+
+def share_links_for(url: str, title: str, message: str) -> list[tuple[str, str]]:
+    """The same for any page of ours (an organisation's, to share several petitions)."""
     text = f"{message} {url}"
     # mailto wants %20, not "+", for spaces (RFC 6068).
     mailto = urlencode({"subject": title, "body": text}, quote_via=quote)

@@ -40,6 +40,11 @@ class OutboxMessage(Model):
     signature_id: Mapped[int | None] = mapped_column(
         ForeignKey("signatures.id", ondelete="SET NULL"), index=True
     )
+    # The mail of a form that signed several petitions at once: one row for all of them
+    # (signature_id is then None).
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signature_submissions.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -80,9 +80,43 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
         kind = MailKind.ALREADY_SIGNED
     else:
         return None
+    return _queue(kind, signature.email, first=not repeat, signature_id=signature.id)
 
+
+def queue_submission_mail(
+    submission_id: int, email: str, signed: Sequence[tuple[bool, SignatureLike]]
+) -> int | None:
+    """The one mail of a form that signed several petitions at once (`signed`: whether each
+    signature is new, and the signature); never commits. Returns the outbox row's id, or
+    None when no mail is due. The rules of `queue_signature_mail`, for the whole:
+
+    - a confirmation when any of its signatures waits for one (new, or a pending repeat);
+      else an "already signed" mail when any was confirmed before; else nothing (only
+      withdrawn or invalid signatures);
+    - at once when any signature is new; a submission of repeats only counts against the
+      per-address cap like any repeat (delayed beyond it, never dropped).
+    """
+    statuses = {signature.status for _new, signature in signed}
+    if SignatureStatus.PENDING in statuses:
+        kind = MailKind.CONFIRM
+    elif SignatureStatus.CONFIRMED in statuses:
+        kind = MailKind.ALREADY_SIGNED
+    else:
+        return None
+    first = any(new for new, _signature in signed)
+    return _queue(kind, email, first=first, submission_id=submission_id)
+
+
+def _queue(
+    kind: MailKind,
+    email: str,
+    *,
+    first: bool,
+    signature_id: int | None = None,
+    submission_id: int | None = None,
+) -> int | None:
     now = utcnow()
-    address = delivery_address(signature.email)
+    address = delivery_address(email)
     connection = db.session.connection()
     row: dict[str, Any] = {
         "message_id": new_message_id(),
@@ -92,14 +126,16 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
         "body_text": "",
         "body_html": "",
         "headers": {},
-        "signature_id": signature.id,
+        "signature_id": signature_id,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "last_error": "",
         "created_at": now,
     }
-    if not repeat:
+    if submission_id is not None:
+        row["submission_id"] = submission_id
+    if first:
         return connection.execute(_INSERT_NOW, row).scalar()
     # Repeats are the rare path: one read of the address's state, then the insert. The
     # advisory lock (PostgreSQL) or the write lock the signature's insert holds (SQLite)
@@ -107,16 +143,20 @@ def queue_signature_mail(signature: SignatureLike, *, repeat: bool) -> int | Non
     _serialise_per_address(connection, address)
     state = connection.execute(
         _ADDRESS_STATE,
-        {"to_address": address, "since": now - _HOUR, "now": now, "signature_id": signature.id},
+        # A submission's mail has no one signature whose waiting mail it could replace.
+        {"to_address": address, "since": now - _HOUR, "now": now, "signature_id": signature_id},
     ).one()
+    what = (
+        f"signature {signature_id}" if signature_id is not None else f"submission {submission_id}"
+    )
     if state.waiting:
-        log.info("signature %s already has a mail waiting; no second %s mail", signature.id, kind)
+        log.info("%s already has a mail waiting; no second %s mail", what, kind)
         return None
     if state.recent >= _hourly_cap():
         # Delayed, never dropped: an hour later for each delayed mail already waiting.
         row["next_attempt_at"] = now + _HOUR * (state.delayed + 1)
-        log.info("mail cap reached: signature %s's %s mail waits until %s", signature.id,
-                 kind, row["next_attempt_at"])  # fmt: skip
+        log.info("mail cap reached: %s's %s mail waits until %s", what, kind,
+                 row["next_attempt_at"])  # fmt: skip
     return connection.execute(_INSERT_NOW, row).scalar()
 
 

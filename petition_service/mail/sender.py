@@ -41,9 +41,9 @@ from sqlalchemy import and_, or_, select, update
 from .. import jobs
 from ..extensions import db, mailman
 from ..letters.storage import StorageError, batch_storage
-from ..signatures.models import Signature
+from ..signatures.models import Signature, Submission, SubmissionSignature
 from ..types import affected_rows, utcnow
-from .compose import MailKind, compose_signature_mail
+from .compose import MailKind, compose_signature_mail, compose_submission_mail
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -257,10 +257,18 @@ def _run_after_sent(kind: str, outbox_id: int) -> None:
 
 def _compose(row: OutboxMessage) -> None:
     """Write the mail of a row queued by the sign service, once: every retry sends it as is."""
-    signature = db.session.get(Signature, row.signature_id) if row.signature_id else None
-    if signature is None or not signature.email:
-        raise LookupError("the signature of this mail was withdrawn or purged")
-    mail = compose_signature_mail(signature, MailKind(row.kind), row.created_at, row.message_id)
+    if row.submission_id is not None:
+        submission = db.session.get(Submission, row.submission_id)
+        if submission is None:  # pragma: no cover - the row's reference goes with it
+            raise LookupError("the signatures of this mail were purged")
+        mail = compose_submission_mail(
+            submission, MailKind(row.kind), row.created_at, row.message_id
+        )
+    else:
+        signature = db.session.get(Signature, row.signature_id) if row.signature_id else None
+        if signature is None or not signature.email:
+            raise LookupError("the signature of this mail was withdrawn or purged")
+        mail = compose_signature_mail(signature, MailKind(row.kind), row.created_at, row.message_id)
     row.subject, row.body_text, row.body_html = mail.subject, mail.body_text, mail.body_html
     row.headers = mail.headers
     db.session.commit()
@@ -463,20 +471,41 @@ _SIGNER_KINDS = [MailKind.CONFIRM.value, MailKind.ALREADY_SIGNED.value, MailKind
 def remove_mail_files(signature_ids: list[int] | None = None) -> int:
     """Delete the `.eml` files (mail written without MAIL_SERVER) of signatures withdrawn,
     erased by retention or purged: those of `signature_ids`, or, without it, every such
-    file in the folder. Returns how many were deleted. Reads only; never commits."""
+    file in the folder. Returns how many were deleted. Reads only; never commits.
+
+    The one mail of several petitions signed at once goes once none of its signatures keeps
+    its data (until then the others still hold what it says)."""
     folder = outbox_dir()
     if not folder.is_dir():
         return 0
+    kept = (
+        select(SubmissionSignature.signature_id)
+        .join(Signature, Signature.id == SubmissionSignature.signature_id)
+        .where(
+            SubmissionSignature.submission_id == OutboxMessage.submission_id,
+            Signature.email != "",
+        )
+        .exists()
+    )
     of_erased = (
         OutboxMessage.kind.in_(_SIGNER_KINDS),
         or_(
-            OutboxMessage.signature_id.is_(None),
+            and_(
+                OutboxMessage.signature_id.is_(None),
+                or_(OutboxMessage.submission_id.is_(None), ~kept),
+            ),
             OutboxMessage.signature_id.in_(select(Signature.id).where(Signature.email == "")),
         ),
     )
     if signature_ids is not None:
+        submissions = select(SubmissionSignature.submission_id).where(
+            SubmissionSignature.signature_id.in_(signature_ids)
+        )
         query = select(OutboxMessage.id, OutboxMessage.created_at).where(
-            OutboxMessage.signature_id.in_(signature_ids)
+            or_(
+                OutboxMessage.signature_id.in_(signature_ids),
+                and_(OutboxMessage.submission_id.in_(submissions), ~kept),
+            )
         )
         names = [eml_name(created_at, row_id) for row_id, created_at in db.session.execute(query)]
     else:

@@ -30,6 +30,9 @@ from ..petitions.models import (
 from ..petitions.service import signature_counts
 
 PAGE_SIZE = 24
+# The most petitions one form signs at once: a coalition's campaign, not a whole catalogue
+# (an organisation with hundreds of cases lists its newest open ones).
+SIGN_SEVERAL_MAX = 20
 # The public order of a list of petitions: those you can still sign, then the wins.
 _STATUS_ORDER = {PetitionStatus.OPEN: 0, PetitionStatus.VICTORY: 1, PetitionStatus.CLOSED: 2}
 PUBLIC_STATUSES = (PetitionStatus.OPEN, PetitionStatus.VICTORY, PetitionStatus.CLOSED)
@@ -145,6 +148,9 @@ class PetitionCard:
     photo_sha256: str | None
     signature_count: int = 0
     sponsors: list[str] = field(default_factory=list)
+    # What signing it from the organisation's form needs (organisations/signing.py).
+    protected_countries: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def progress_percent(self) -> int:
@@ -163,6 +169,10 @@ class OrganisationPage:
     page: int
     pages: int
     status_totals: dict[str, int]  # public petitions per status, before filtering
+    # The open petitions its form signs at once (all of them, whatever the filter shows),
+    # at most SIGN_SEVERAL_MAX, and how many more are open.
+    signable: list[PetitionCard] = field(default_factory=list)
+    signable_more: int = 0
 
 
 def _links(rows: Iterable[Organisation]) -> list[OrganisationLink]:
@@ -218,7 +228,8 @@ def public_petition_cards(organisation_ids: Sequence[int], language: str) -> lis
             Petition.id, Petition.slug, Petition.title, Petition.summary, Petition.language,
             Petition.status, Petition.opens_at, Petition.closes_at, Petition.goal,
             Petition.created_at, Petition.person_name, Petition.case_status,
-            Petition.photo_sha256, Organisation.name.label("owner_name"),
+            Petition.photo_sha256, Petition.protected_countries, Petition.allowed_origins,
+            Organisation.name.label("owner_name"),
         )
         .join(Organisation, Organisation.id == Petition.organisation_id)
         .where(
@@ -253,6 +264,8 @@ def public_petition_cards(organisation_ids: Sequence[int], language: str) -> lis
                 person_name=row.person_name,
                 case_status=row.case_status,
                 photo_sha256=row.photo_sha256,
+                protected_countries=tuple(row.protected_countries or ()),
+                allowed_origins=tuple(row.allowed_origins or ()),
             )
         )
     cards.sort(key=lambda c: (_STATUS_ORDER[c.status], not c.accepting, -c.created_at.timestamp()))
@@ -295,6 +308,7 @@ def organisation_page(
     coalitions = coalitions_of(organisation.id)
     cards = public_petition_cards([organisation.id, *(m.id for m in members)], language)
     totals = {s.value: sum(1 for c in cards if c.status is s) for s in PUBLIC_STATUSES}
+    open_cards = [card for card in cards if card.accepting]
     if status in totals:
         cards = [card for card in cards if card.status.value == status]
     words = fold(query).split()
@@ -319,6 +333,8 @@ def organisation_page(
         page=page,
         pages=pages,
         status_totals=totals,
+        signable=open_cards[:SIGN_SEVERAL_MAX],
+        signable_more=max(0, len(open_cards) - SIGN_SEVERAL_MAX),
     )
 
 
@@ -369,13 +385,20 @@ def public_organisations() -> list[OrganisationSummary]:
     ]
 
 
-def organisation_document(slug: str, language: str) -> dict:
+@dataclass(frozen=True)
+class OrganisationDocument:
+    body: dict
+    organisation_id: int
+    accepting: bool  # some petition it lists accepts signatures (its form can sign it)
+
+
+def organisation_document(slug: str, language: str) -> OrganisationDocument:
     """`GET /api/v1/organisations/<slug>`: the same petitions as the page, unfiltered."""
     organisation = get_public_organisation(slug)
     members = members_of(organisation.id)
     cards = public_petition_cards([organisation.id, *(m.id for m in members)], language)
     counts = signature_counts([card.id for card in cards])
-    return {
+    body = {
         "slug": organisation.slug,
         "name": organisation.name,
         "description": organisation.description,
@@ -394,3 +417,4 @@ def organisation_document(slug: str, language: str) -> dict:
             for card in cards
         ],
     }
+    return OrganisationDocument(body, organisation.id, any(card.accepting for card in cards))

@@ -7,6 +7,9 @@ reads the database or a backup cannot make a working link from it. A new token i
 time a mail is written (the sender composes a mail once, off the signer's request), so the
 sign path pays nothing for it.
 
+A mail that signed several petitions at once (together.py) has one confirm link naming the
+whole submission, and a withdraw and a correction link per signature.
+
 How long a link works: confirm 7 days (the signature itself is purged unconfirmed after
 PENDING_SIGNATURE_TTL_HOURS anyway); correct 30 days; withdraw as long as the signature keeps
 its personal data (the retention sweep removes the links with that data; a withdrawn
@@ -25,7 +28,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mail.links import public_url, signer_language
 from ..types import affected_rows, utcnow
-from .models import LinkPurpose, Signature, SignatureLink
+from .models import LinkPurpose, Signature, SignatureLink, Submission
 
 LIFETIMES: dict[LinkPurpose, timedelta | None] = {
     LinkPurpose.CONFIRM: timedelta(days=7),
@@ -59,8 +62,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-def issue_link(signature_id: int, purpose: LinkPurpose, now: datetime | None = None) -> str:
-    """A new token for `purpose` on the signature, stored hashed; returns the token."""
+def issue_link(
+    signature_id: int | None,
+    purpose: LinkPurpose,
+    now: datetime | None = None,
+    *,
+    submission_id: int | None = None,
+) -> str:
+    """A new token for `purpose` on the signature (or on every signature of a submission),
+    stored hashed; returns the token."""
     now = now or utcnow()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     lifetime = LIFETIMES[purpose]
@@ -68,6 +78,7 @@ def issue_link(signature_id: int, purpose: LinkPurpose, now: datetime | None = N
         insert(SignatureLink).values(
             token_hash=token_hash(token),
             signature_id=signature_id,
+            submission_id=submission_id,
             purpose=purpose,
             created_at=now,
             expires_at=now + lifetime if lifetime is not None else None,
@@ -82,8 +93,16 @@ def link_url(signature: Signature, purpose: LinkPurpose, now: datetime | None = 
     return public_url(ENDPOINTS[purpose], token=token, lang=signer_language(signature))
 
 
-def signature_for_link(token: str, purpose: LinkPurpose) -> Signature:
-    """The signature a link names; LinkError when it is unknown, of another purpose or expired."""
+def submission_link_url(
+    submission_id: int, purpose: LinkPurpose, language: str, now: datetime | None = None
+) -> str:
+    """The absolute URL of a new link acting on every signature of a submission."""
+    token = issue_link(None, purpose, now, submission_id=submission_id)
+    return public_url(ENDPOINTS[purpose], token=token, lang=language)
+
+
+def link_for(token: str, purpose: LinkPurpose) -> SignatureLink:
+    """The link a token is; LinkError when it is unknown, of another purpose or expired."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise LinkError("invalid")
     link = db.session.scalar(
@@ -93,10 +112,31 @@ def signature_for_link(token: str, purpose: LinkPurpose) -> Signature:
         raise LinkError("invalid")
     if link.expires_at is not None and link.expires_at <= utcnow():
         raise LinkError("expired")
+    return link
+
+
+def signature_for_link(token: str, purpose: LinkPurpose) -> Signature:
+    """The signature a link names; LinkError when it is unknown, of another purpose, expired,
+    or names a whole submission."""
+    return signature_of(link_for(token, purpose))
+
+
+def signature_of(link: SignatureLink) -> Signature:
+    if link.signature_id is None:
+        raise LinkError("invalid")
     signature = db.session.get(Signature, link.signature_id)
     if signature is None:  # pragma: no cover - the link goes with its signature (cascade)
         raise LinkError("not_found")
     return signature
+
+
+def submission_for_link(link: SignatureLink) -> Submission:
+    if link.submission_id is None:
+        raise LinkError("invalid")
+    submission = db.session.get(Submission, link.submission_id)
+    if submission is None:  # pragma: no cover - the link goes with its submission (cascade)
+        raise LinkError("not_found")
+    return submission
 
 
 def remove_links(signature_ids: list[int]) -> int:

@@ -6,7 +6,15 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -16,7 +24,7 @@ from .display import Display
 
 if TYPE_CHECKING:
     from ..letters.models import Batch
-    from ..petitions.models import Petition
+    from ..petitions.models import Organisation, Petition
 
 
 class SignatureStatus(enum.StrEnum):
@@ -89,17 +97,65 @@ class LinkPurpose(enum.StrEnum):
     CORRECT = "correct"
 
 
+class Submission(Model):
+    """One signer's form that signed several petitions at once (an organisation's or a
+    coalition's page): one mail and one confirm link for all of them (signatures/together.py).
+    Each petition still gets its own signature; this only ties them together. It holds
+    nothing about the signer."""
+
+    __tablename__ = "signature_submissions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    # Whose form it was (its page names it in the mail); None for other callers.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    items: Mapped[list[SubmissionSignature]] = relationship(
+        order_by="SubmissionSignature.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SubmissionSignature(Model):
+    """A signature a submission signed, or found already there (`repeat`: that address had
+    signed that petition before, so the stored signature stays as it was)."""
+
+    __tablename__ = "submission_signatures"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("signature_submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature_id: Mapped[int] = mapped_column(
+        ForeignKey("signatures.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    signature: Mapped[Signature] = relationship()
+
+
 class SignatureLink(Model):
     """A link a mail gave its signer (confirm, withdraw, correct), stored as the SHA-256 of
     its random token: the token names nothing, decodes to nothing, and the database alone
-    cannot rebuild a working link (signatures/links.py)."""
+    cannot rebuild a working link (signatures/links.py).
+
+    A link acts on one signature, or (a confirm link of a mail that signed several petitions
+    at once) on every signature of one submission."""
 
     __tablename__ = "signature_links"
+    __table_args__ = (
+        CheckConstraint("(signature_id IS NULL) <> (submission_id IS NULL)", name="one_target"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    signature_id: Mapped[int] = mapped_column(
+    signature_id: Mapped[int | None] = mapped_column(
         ForeignKey("signatures.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signature_submissions.id", ondelete="CASCADE"), index=True
     )
     purpose: Mapped[LinkPurpose] = mapped_column(str_enum(LinkPurpose, "link_purpose"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,6 +10,7 @@ the mail's reader.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -20,14 +21,15 @@ from ..errors import html_renderer
 from ..extensions import db
 from ..i18n import current_language
 from ..mail.compose import appearance
-from ..mail.links import petition_url, share_links
+from ..mail.links import petition_url, public_url, share_links, share_links_for
 from ..mail.sender import remove_mail_files
 from ..petitions.service import count_confirmed_signatures
+from ..petitions.texts import texts_for
 from ..receipts.codes import format_receipt_code
-from . import lifecycle
+from . import lifecycle, together
 from .display import Display
-from .links import LinkError, signature_for_link
-from .models import LinkPurpose, Signature, SignatureStatus
+from .links import LinkError, link_for, signature_for_link, signature_of, submission_for_link
+from .models import LinkPurpose, Signature, SignatureStatus, Submission
 
 bp = Blueprint("signer", __name__)
 
@@ -44,7 +46,10 @@ def _back_to(endpoint: str, token: str) -> Response:
 
 @bp.get("/confirm/<token>")
 def confirm(token: str) -> str:
-    signature = signature_for_link(token, LinkPurpose.CONFIRM)
+    link = link_for(token, LinkPurpose.CONFIRM)
+    if link.submission_id is not None:
+        return _submission_page(submission_for_link(link), token)
+    signature = signature_of(link)
     petition = signature.petition
     if signature.status is SignatureStatus.CONFIRMED:
         return render_template(
@@ -72,15 +77,80 @@ def confirm(token: str) -> str:
 
 @bp.post("/confirm/<token>")
 def confirm_post(token: str) -> Response:
-    signature = signature_for_link(token, LinkPurpose.CONFIRM)
+    link = link_for(token, LinkPurpose.CONFIRM)
     try:
-        lifecycle.confirm_signature(signature.id)
+        if link.submission_id is not None:
+            together.confirm_submission(submission_for_link(link).id)
+        else:
+            lifecycle.confirm_signature(signature_of(link).id)
     except lifecycle.SignatureNotFound as exc:
         raise LinkError("expired") from exc
     except lifecycle.SignatureGone as exc:
         raise LinkError("gone") from exc
     db.session.commit()
     return _back_to("signer.confirm", token)
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """One petition of a confirm page that covers several signed at once."""
+
+    title: str
+    language: str
+    url: str
+    status: str
+    expired: bool
+    appearance: str
+    receipt_code: str | None
+    signature_count: int
+
+
+def _submission_page(submission: Submission, token: str) -> str:
+    """The confirm page of several petitions signed at once: a button while any of their
+    signatures waits to be confirmed, else what each now is, with its count."""
+    language = current_language()
+    signatures = [signature for _item, signature in together.submission_signatures(submission.id)]
+    if not signatures:
+        raise LinkError("expired")  # all purged unconfirmed: the signer signs again
+    rows = []
+    for signature in signatures:
+        texts = texts_for(signature.petition, language)
+        rows.append(
+            _Signed(
+                title=texts.title,
+                language=texts.language,
+                url=url_for("petitions.show", slug=signature.petition.slug, lang=language),
+                status=signature.status.value,
+                expired=lifecycle.is_expired_pending(signature),
+                appearance=appearance(signature, language) if signature.email else "",
+                receipt_code=format_receipt_code(signature.receipt_code),
+                signature_count=count_confirmed_signatures(signature.petition_id),
+            )
+        )
+    statuses = {signature.status for signature in signatures}
+    organisation = submission.organisation or signatures[0].petition.organisation
+    if together.awaiting_confirmation(signatures):
+        template = "signatures/confirm_several.html"
+    elif SignatureStatus.CONFIRMED in statuses:
+        template = "signatures/confirmed_several.html"
+    elif SignatureStatus.PENDING in statuses:
+        raise LinkError("expired")
+    else:
+        raise LinkError("gone")
+    # Without `?lang=`: whoever opens a shared link reads it in their own language.
+    organisation_url = public_url("organisations.show", slug=organisation.slug)
+    return render_template(
+        template,
+        token=token,
+        rows=rows,
+        organisation=organisation,
+        organisation_url=organisation_url,
+        share_links=share_links_for(
+            organisation_url,
+            organisation.name,
+            gettext("I signed the petitions of %(name)s", name=organisation.name),
+        ),
+    )
 
 
 @bp.get("/withdraw/<token>")

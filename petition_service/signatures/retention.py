@@ -37,6 +37,7 @@ from .lifecycle import purge_expired_pending
 from .limits import parse_rules
 from .links import purge_expired_links, remove_links
 from .models import Signature, SignatureStatus
+from .together import drop_empty_submissions
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +222,7 @@ def run_privacy_sweeps(now: datetime | None = None) -> PurgeReport:
     now = now or utcnow()
     report = PurgeReport()
     report.pending_signatures = purge_expired_pending(now)
+    drop_empty_submissions()
     report.client_hashes = erase_client_hashes(now)
     for petition in petitions_past_retention(now):
         report.retention_petitions.append(petition.slug)

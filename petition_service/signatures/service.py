@@ -33,7 +33,7 @@ class SignResult:
 
 
 @dataclass(frozen=True)
-class _Signed:
+class Recorded:
     """The signature as the outbox needs it (see mail.outbox.SignatureLike)."""
 
     id: int
@@ -70,9 +70,27 @@ def sign_petition(
     country (initials in a protected country). A repeat never changes the stored signature:
     its mail says how it will appear and offers a link to correct it.
 
+    The caller commits, then calls `outbox.kick()`.
+    """
+    outcome, signed = record_signature(petition, data, client_hash=client_hash,
+                                       language=language, network_hash=network_hash)  # fmt: skip
+    outbox.queue_signature_mail(signed, repeat=outcome is SignOutcome.REPEAT)
+    return SignResult(outcome, signed.id)
+
+
+def record_signature(
+    petition: PetitionRef | Petition,
+    data: SignatureInput,
+    *,
+    client_hash: str,
+    language: str,
+    network_hash: str | None = None,
+) -> tuple[SignOutcome, Recorded]:
+    """The signature row, new or (a repeat) the one already there; queues no mail.
+
     The database decides what is a duplicate (the unique petition + canonical email
     constraint), in one statement: two identical submissions racing on two servers get one
-    row and one REPEAT, never an error. The caller commits, then calls `outbox.kick()`.
+    row and one REPEAT, never an error.
     """
     connection = db.session.connection()
     insert_or_skip = _INSERTS[connection.dialect.name]
@@ -96,17 +114,12 @@ def sign_petition(
     for _attempt in range(3):
         new_id = connection.execute(insert_or_skip, row).scalar()
         if new_id is not None:
-            signed, outcome = _Signed(new_id, data.email, SignatureStatus.PENDING), SignOutcome.NEW
-            break
+            return SignOutcome.NEW, Recorded(new_id, data.email, SignatureStatus.PENDING)
         existing = connection.execute(
             _FIND_EXISTING,
             {"petition_id": petition.id, "email_canonical": data.email_canonical},
         ).one_or_none()
         if existing is not None:
-            signed, outcome = _Signed(*existing), SignOutcome.REPEAT
-            break
+            return SignOutcome.REPEAT, Recorded(*existing)
         # The row we collided with was withdrawn or purged in between: insert again.
-    else:
-        raise RuntimeError("could not record a signature after three attempts")
-    outbox.queue_signature_mail(signed, repeat=outcome is SignOutcome.REPEAT)
-    return SignResult(outcome, signed.id)
+    raise RuntimeError("could not record a signature after three attempts")

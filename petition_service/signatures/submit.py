@@ -2,10 +2,11 @@
 
 `submit_signature` runs the checks in order: the petition is open, the honeypot, the form
 token, the proof of work when one is due, the fields, the limits; then records the signature
-and queues its mail. The caller commits and then kicks the outbox. A refusal is a
-`DomainError` (errors.py turns it into the 410, 422 or 429 the caller expects), and a
-`SubmissionRefused` carries every problem at once, per field, so the form or the API can show
-them all.
+and queues its mail. Given several petitions (an organisation's form), it records one
+signature per petition and queues one mail for them all (together.py). The caller commits
+and then kicks the outbox. A refusal is a `DomainError` (errors.py turns it into the 410,
+422 or 429 the caller expects), and a `SubmissionRefused` carries every problem at once, per
+field, so the form or the API can show them all.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .challenge import ChallengeProblem
 from .clients import ClientHashes
 from .limits import count_sign_attempt
 from .service import SignResult, sign_petition
+from .together import sign_together
 from .tokens import TokenProblem, check_form_token, issue_form_token, token_problem_message
 from .validation import validate_signature
 
@@ -72,10 +74,12 @@ class SubmissionRefused(InvalidInputError):
 
 @dataclass(frozen=True)
 class Submitted:
-    """The outcome: one result per petition signed (none for the honeypot)."""
+    """The outcome: one result per petition signed (none for the honeypot), and the
+    submission that ties several together (None for one petition)."""
 
     results: list[SignResult] = field(default_factory=list)
     honeypot: bool = False
+    submission_id: int | None = None
 
 
 def submit_signature(
@@ -85,15 +89,20 @@ def submit_signature(
     client: ClientHashes,
     language: str,
     scope_id: int | None = None,
+    organisation_id: int | None = None,
+    problems: Mapping[str, list[Any]] | None = None,
 ) -> Submitted:
     """Check and record one signer's submission to one petition (or several at once).
 
     `fields` are the submitted values as posted (form or JSON). `scope_id` is what the form
     token and the challenge are bound to (the first petition's id unless given).
+    `organisation_id` names whose form signed several petitions (for their mail);
+    `problems` are what the caller found wrong with its own fields (which petitions were
+    chosen), refused together with everything else. `petitions` may be empty only then.
     Raises PetitionClosed, SubmissionRefused or TooManyRequestsError; never commits.
     """
     targets = [petitions] if isinstance(petitions, PetitionRef) else list(petitions)
-    if not targets:
+    if not targets and not (problems and scope_id is not None):
         raise ValueError("submit_signature needs at least one petition")
     for petition in targets:
         if not petition.is_accepting_signatures():
@@ -104,10 +113,11 @@ def submit_signature(
     if fields.get("website"):
         # The honeypot: a person never sees this field. Answered exactly like a success, and
         # counted like one too, so a bot hammering it is slowed like any client.
-        count_sign_attempt(slugs, client)
+        if slugs:
+            count_sign_attempt(slugs, client)
         return Submitted(honeypot=True)
 
-    errors: dict[str, list[Any]] = {}
+    errors: dict[str, list[Any]] = dict(problems) if problems else {}
     token_problem = check_form_token(fields.get("form_token"), scope)
     if token_problem is not None:
         errors["form_token"] = [token_problem_message(token_problem)]
@@ -120,10 +130,10 @@ def submit_signature(
     errors.update(result.errors)
 
     def refused(
-        problems: Mapping[str, list[Any]], problem: ChallengeProblem | None
+        found: Mapping[str, list[Any]], problem: ChallengeProblem | None
     ) -> SubmissionRefused:
         return SubmissionRefused(
-            problems,
+            found,
             fields=fields,
             petitions=targets,
             scope_id=scope,
@@ -152,14 +162,16 @@ def submit_signature(
                 {"altcha": [challenge.problem_message(challenge_problem)]}, challenge_problem
             )
 
-    signed = [
-        sign_petition(
-            petition,
+    if len(targets) == 1:
+        signed = sign_petition(
+            targets[0],
             result.value,
             client_hash=client.client,
             network_hash=client.network,
             language=language,
         )  # fmt: skip
-        for petition in targets
-    ]
-    return Submitted(results=signed)
+        return Submitted(results=[signed])
+    together = sign_together(targets, result.value, client_hash=client.client,
+                             network_hash=client.network, language=language,
+                             organisation_id=organisation_id)  # fmt: skip
+    return Submitted(results=together.results, submission_id=together.submission_id)

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import BadRequest
 
 from ..errors import html_renderer
 from ..extensions import db
@@ -13,6 +10,7 @@ from ..petitions import service as petitions
 from ..petitions.pages import render_petition_page
 from .clients import client_hashes
 from .form import form_context
+from .posted import first_values, posted_pairs
 from .submit import PetitionClosed, SubmissionRefused, submit_signature
 
 bp = Blueprint("signatures", __name__)
@@ -24,19 +22,7 @@ def _thanks_url(slug: str, embedded: bool) -> str:
 
 
 def _submitted_fields() -> dict[str, str]:
-    """The posted fields, refusing bytes that are not UTF-8 instead of guessing at them
-    (Werkzeug would keep them as literal %XX text, and a name must be exactly as typed)."""
-    if request.mimetype != "application/x-www-form-urlencoded":
-        return request.form.to_dict(flat=True)
-    try:
-        pairs = parse_qsl(request.get_data(as_text=False).decode("ascii"), keep_blank_values=True,
-                          encoding="utf-8", errors="strict", max_num_fields=50)  # fmt: skip
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("The form was not sent as UTF-8 text. Please try again.") from exc
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value)
-    return fields
+    return first_values(posted_pairs())
 
 
 @bp.post("/p/<slug>/sign")

@@ -30,4 +30,8 @@
   }
   var signed = document.querySelector("[data-signed]");
   if (signed) { post({ type: "signed", petition: signed.getAttribute("data-signed") }); }
+  var signedSeveral = document.querySelector("[data-signed-organisation]");
+  if (signedSeveral) {
+    post({ type: "signed", organisation: signedSeveral.getAttribute("data-signed-organisation") });
+  }
 })();

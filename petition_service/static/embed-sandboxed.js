@@ -8,12 +8,15 @@
   if (window.origin !== "null") { return; }
   var form = document.querySelector("form.sign-form");
   if (!form) { return; }
-  var slug = (window.location.pathname.match(/\/embed\/([^/]+)/) || [])[1];
+  // A petition's form (/embed/SLUG) or an organisation's, which signs several (/o/ORG/embed).
+  var organisation = (window.location.pathname.match(/^\/o\/([^/]+)\/embed/) || [])[1];
+  var slug = organisation || (window.location.pathname.match(/\/embed\/([^/]+)/) || [])[1];
   if (!slug) { return; }
   var action = new URL(form.getAttribute("action"), window.location.href);
-  var lang = action.searchParams.get("lang") || document.documentElement.lang || "en";
-  var api = action.origin + "/api/v1/petitions/" + slug + "/signatures?lang=" + encodeURIComponent(lang);
-  var thanks = action.origin + "/embed/" + slug + "/thanks?lang=" + encodeURIComponent(lang);
+  var lang = "?lang=" + encodeURIComponent(action.searchParams.get("lang") || document.documentElement.lang || "en");
+  var api = action.origin + (organisation
+    ? "/api/v1/organisations/" + slug + "/signatures" : "/api/v1/petitions/" + slug + "/signatures") + lang;
+  var thanks = action.origin + (organisation ? "/o/" + slug + "/embed/thanks" : "/embed/" + slug + "/thanks") + lang;
   // The API's fields; anything else the form carries stays out (the API refuses unknown ones).
   var TEXT = ["name", "email", "country", "city", "form_token", "website", "display", "altcha"];
   var CHECK = ["consent", "updates"];
@@ -37,6 +40,7 @@
     var first = null;
     Object.keys(errors).forEach(function (field) {
       var input = form.querySelector("[name='" + field + "']");
+      if (field === "petitions") { input = form.querySelector("fieldset.petition-choices input"); }
       var message = document.createElement("p");
       message.className = "field-error from-api";
       message.id = "sign-" + field + "-error";
@@ -75,6 +79,10 @@
       var input = form.elements.namedItem(name);
       if (input) { body[name] = !!input.checked; }
     });
+    if (organisation) {
+      body.petitions = Array.prototype.filter.call(form.querySelectorAll("input[name=petitions]"),
+        function (box) { return box.checked; }).map(function (box) { return box.value; });
+    }
     fetch(api, {
       method: "POST",
       headers: { "Content-Type": "application/json" },

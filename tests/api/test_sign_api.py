@@ -179,7 +179,11 @@ def test_openapi_document_describes_the_api(client):
         "/api/v1/petitions/{slug}/count",
         "/api/v1/petitions/{slug}/challenge",
         "/api/v1/organisations/{slug}",
+        "/api/v1/organisations/{slug}/signatures",
+        "/api/v1/organisations/{slug}/challenge",
     }
+    several = paths["/api/v1/organisations/{slug}/signatures"]["post"]
+    assert {"202", "422", "429", "410"} <= set(several["responses"])
     sign = paths["/api/v1/petitions/{slug}/signatures"]["post"]
     assert {"202", "422", "429", "410"} <= set(sign["responses"])
     assert "requestBody" in sign
