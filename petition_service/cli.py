@@ -3,9 +3,11 @@ the last line of output, so scripts can take it with `tail -n 1`."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -14,6 +16,9 @@ from sqlalchemy import select
 
 from .extensions import db
 from .signatures.retention import run_privacy_sweeps
+
+if TYPE_CHECKING:
+    from .letters.models import Batch
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 org_cli = AppGroup("org", help="Campaign organisations.")
@@ -31,6 +36,19 @@ def init_app(app: Flask) -> None:
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+@contextlib.contextmanager
+def _staff_change() -> Iterator[None]:
+    """Around a staff service call: its refusal (`StaffError`) is the command's error, and
+    what it changed is committed."""
+    from .staff.service import StaffError
+
+    try:
+        yield
+    except StaffError as exc:
+        _fail(str(exc))
+    db.session.commit()
 
 
 @demo_cli.command("load")
@@ -84,13 +102,10 @@ def demo_load(signatures: int) -> None:
 @click.option("--parent", "parent_slug", help="The coalition this group is a member of.")
 def org_create(slug: str, name: str, parent_slug: str | None) -> None:
     """Create an organisation; prints its slug."""
-    from .staff.service import StaffError, create_organisation
+    from .staff.service import create_organisation
 
-    try:
+    with _staff_change():
         organisation = create_organisation(slug, name, parent_slug)
-    except StaffError as exc:
-        _fail(str(exc))
-    db.session.commit()
     click.echo(f"Created organisation {organisation.name!r}.")
     click.echo(organisation.slug)
 
@@ -102,14 +117,11 @@ def org_create(slug: str, name: str, parent_slug: str | None) -> None:
 def staff_create(email: str, org_slug: str, role: str) -> None:
     """Create a staff member; the password is read from a prompt or stdin."""
     from .staff.models import StaffRole
-    from .staff.service import StaffError, create_staff_user
+    from .staff.service import create_staff_user
 
     password = _password_from_stdin()
-    try:
+    with _staff_change():
         user = create_staff_user(email, org_slug, password, StaffRole(role))
-    except StaffError as exc:
-        _fail(str(exc))
-    db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} in {org_slug}.")
     click.echo(user.email)
 
@@ -125,15 +137,12 @@ def _password_from_stdin() -> str:
 def staff_set_password(email: str) -> None:
     """Give a staff member a new password (from a prompt or stdin); ends every session and
     API token they have."""
-    from .staff.service import StaffError, get_staff_user, set_password
+    from .staff.service import get_staff_user, set_password
 
     password = _password_from_stdin()
-    try:
+    with _staff_change():
         user = get_staff_user(email)
         revoked = set_password(user, password)
-    except StaffError as exc:
-        _fail(str(exc))
-    db.session.commit()
     click.echo(f"New password for {user.email}; every session ended, {revoked} tokens revoked.")
     click.echo(user.email)
 
@@ -142,14 +151,11 @@ def staff_set_password(email: str) -> None:
 @click.argument("email")
 def staff_deactivate(email: str) -> None:
     """Stop a staff member from logging in; ends every session and API token they have."""
-    from .staff.service import StaffError, deactivate, get_staff_user
+    from .staff.service import deactivate, get_staff_user
 
-    try:
+    with _staff_change():
         user = get_staff_user(email)
         revoked = deactivate(user)
-    except StaffError as exc:
-        _fail(str(exc))
-    db.session.commit()
     click.echo(f"Deactivated {user.email}; every session ended, {revoked} tokens revoked.")
     click.echo(user.email)
 
@@ -159,13 +165,10 @@ def staff_deactivate(email: str) -> None:
 @click.option("--name", default="", help="A label to tell this token apart from others.")
 def staff_token(email: str, name: str) -> None:
     """Issue a new API token for a staff member; it is shown only this once."""
-    from .staff.service import StaffError, issue_api_token
+    from .staff.service import issue_api_token
 
-    try:
+    with _staff_change():
         issued = issue_api_token(email, name)
-    except StaffError as exc:
-        _fail(str(exc))
-    db.session.commit()
     click.echo("Use it as 'Authorization: Bearer <token>'. It is not shown again.", err=True)
     click.echo(issued.secret)
 
@@ -174,13 +177,10 @@ def staff_token(email: str, name: str) -> None:
 @click.argument("prefix")
 def staff_revoke_token(prefix: str) -> None:
     """Revoke an API token, named by the prefix shown on the staff tokens page."""
-    from .staff.service import StaffError, revoke_api_token_by_prefix
+    from .staff.service import revoke_api_token_by_prefix
 
-    try:
+    with _staff_change():
         token = revoke_api_token_by_prefix(prefix)
-    except StaffError as exc:
-        _fail(str(exc))
-    db.session.commit()
     click.echo(f"Revoked the token {token.prefix}… of {token.staff_user.email}.")
     click.echo(token.prefix)
 
@@ -239,11 +239,8 @@ def batch_create(slug: str, mode: str) -> None:
 def batch_render(batch_id: int) -> None:
     """Render a batch again (after a failure); a done batch is left as it is."""
     from .letters.batches import render_batch
-    from .letters.models import Batch
 
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        _fail(f"no batch {batch_id}")
+    batch = _batch(batch_id)
     try:
         _render_with_progress_bar(batch_id, batch.signature_count)
     except Exception as exc:
@@ -251,6 +248,15 @@ def batch_render(batch_id: int) -> None:
     batch = render_batch(batch_id)
     click.echo(f"Batch {batch_id} is {batch.status.value}.")
     click.echo(batch_id)
+
+
+def _batch(batch_id: int) -> Batch:
+    from .letters.models import Batch
+
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        _fail(f"no batch {batch_id}")
+    return batch
 
 
 def _batch_folder(batch_id: int) -> Path:
@@ -271,12 +277,9 @@ def _batch_folder(batch_id: int) -> Path:
 def batch_export(batch_id: int, out_dir: Path) -> None:
     """Write a batch's PDFs and manifest.json into a folder."""
     from .letters.batches import BatchError, export_batch
-    from .letters.models import Batch
     from .letters.storage import StorageError
 
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        _fail(f"no batch {batch_id}")
+    batch = _batch(batch_id)
     try:
         written = export_batch(batch, out_dir)
     except (BatchError, StorageError) as exc:
@@ -291,11 +294,8 @@ def batch_send(batch_id: int) -> None:
     """Mail each recipient with an email address their PDF and the manifest; prints how
     many mails went out. Run again, it sends nothing twice (a failed mail is retried)."""
     from .letters.delivery import DeliveryError, queue_batch_mail, send_queued_now
-    from .letters.models import Batch
 
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        _fail(f"no batch {batch_id}")
+    batch = _batch(batch_id)
     try:
         report = queue_batch_mail(batch)
     except DeliveryError as exc:

@@ -153,6 +153,9 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         # Case photos uploaded by staff, and staff forms holding a petition's whole texts.
         "PHOTO_MAX_BYTES": _env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024),
         "STAFF_FORM_MAX_BYTES": 1024 * 1024,
+        # Where batches' files are kept (tests point it at a temporary folder); None:
+        # instance/batches.
+        "BATCH_STORAGE_PATH": None,
         # A rendering batch whose worker sent no heartbeat for this long is rendered again.
         "BATCH_LEASE_SECONDS": _env_int("BATCH_LEASE_SECONDS", 120),
         # How many update mails a mailing queues per minute: a steady pace that mail

@@ -1,4 +1,4 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and statements shared by the services."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, CursorResult, DateTime, Dialect, Enum, Integer, Result
+from sqlalchemy import BigInteger, CursorResult, DateTime, Dialect, Enum, Integer, Result, Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit keys
@@ -63,3 +66,16 @@ def affected_rows(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE matched. `Session.execute` types its result as a plain
     `Result`, but for these statements it is always a `CursorResult`, which counts them."""
     return cast("CursorResult[Any]", result).rowcount
+
+
+def inserts_skipping_conflicts(
+    table: Table, unique: list[str]
+) -> dict[str, ReturningInsert[tuple[int]]]:
+    """Per dialect name, an INSERT into ``table`` that skips a row whose ``unique`` columns
+    are taken (ON CONFLICT DO NOTHING) and returns the id of a row it inserts. Built once,
+    at import, by the services that run it per row: no statement is constructed per call
+    (SQLAlchemy caches the compiled form)."""
+    return {
+        dialect: insert(table).on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+        for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+    }

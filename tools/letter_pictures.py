@@ -29,7 +29,6 @@ from petition_service.letters.context import (  # noqa: E402
     LetterText,
     Signer,
 )
-from petition_service.signatures.countries import country_name  # noqa: E402
 from petition_service.text import paragraphs  # noqa: E402
 
 ISSUED = datetime.date(2026, 11, 30)
@@ -53,14 +52,7 @@ def _signers() -> list[Signer]:
         ("Kwame Mensah", "Accra", "GH"),
     ]
     return [
-        Signer(
-            number,
-            name,
-            city,
-            country_name(code, "en"),  # as a batch prints them: the petition's language
-            ISSUED - datetime.timedelta(days=20 - number % 14),
-            code,
-        )
+        Signer(number, name, city, code, ISSUED - datetime.timedelta(days=20 - number % 14))
         for number, (name, city, code) in enumerate(people, start=1)
     ]
 

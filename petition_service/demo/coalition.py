@@ -23,8 +23,9 @@ from ..petitions.models import (
     PetitionText,
     Recipient,
 )
+from ..staff.service import ensure_membership
 from ..types import utcnow
-from .rows import ensure_membership, ensure_organisation
+from .rows import ensure_organisation
 
 COALITION: dict[str, Any] = {
     "slug": "stopthecrackdownvn",

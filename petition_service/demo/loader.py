@@ -20,12 +20,12 @@ from ..petitions.models import Organisation, Petition, PetitionStatus, Recipient
 from ..signatures.display import Display
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffRole, StaffUser
-from ..staff.service import hash_password
+from ..staff.service import ensure_membership, hash_password
 from ..types import utcnow
 from . import content
 from .coalition import ensure_coalition
 from .loop import LoopResult, load_demo_loop
-from .rows import ensure_membership, ensure_organisation
+from .rows import ensure_organisation
 from .vietnamese import ensure_vietnamese
 
 INSERT_CHUNK = 5000

@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..petitions.models import CoalitionMembership, MembershipStatus, Organisation
-from ..types import utcnow
+from ..petitions.models import Organisation
 
 
 def ensure_organisation(spec: dict[str, Any]) -> Organisation:
@@ -23,16 +22,3 @@ def ensure_organisation(spec: dict[str, Any]) -> Organisation:
         db.session.add(organisation)
         db.session.flush()
     return organisation
-
-
-def ensure_membership(coalition: Organisation, member: Organisation) -> None:
-    if db.session.get(CoalitionMembership, (coalition.id, member.id)) is None:
-        db.session.add(
-            CoalitionMembership(
-                coalition_id=coalition.id,
-                member_id=member.id,
-                status=MembershipStatus.ACTIVE,
-                accepted_at=utcnow(),
-            )
-        )
-        db.session.flush()

@@ -22,7 +22,6 @@ import datetime
 import hashlib
 import shutil
 import tempfile
-import unicodedata
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -39,7 +38,18 @@ from .context import (
 )
 from .fonts import DEFAULT_REGION, Region, printable_coverage
 from .pdfwriter import PageTree, PdfWriter, SignatureSlot, fmt, pdf_string
-from .pieces import Painter, Row, Table, footer, letter_page, page_label, signature
+from .pieces import (
+    Painter,
+    Row,
+    SignerWords,
+    Table,
+    clean,
+    footer,
+    letter_page,
+    page_label,
+    signature,
+)
+from .shaping import BoundedCache
 from .signing import FIELD_NAME
 
 if TYPE_CHECKING:
@@ -49,8 +59,6 @@ if TYPE_CHECKING:
 
 MEDIABOX = b"[0 0 %s %s]" % (fmt(L.PAGE_W).encode(), fmt(L.PAGE_H).encode())
 FLATE = b"/Filter/FlateDecode"
-#: Entries kept of repeated strings (cities, countries): bounds memory whatever the batch.
-CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -169,10 +177,15 @@ class BatchRenderer:
         self.ctx, self.recipients, self.total, self.mode = ctx, list(recipients), total, mode
         #: Per recipient, the letter in their language (where the petition has it).
         self.contexts = [ctx.for_language(r.language) for r in self.recipients]
+        #: A signer's words in each language of the letters (in a fixed order).
+        self.words = {
+            language: SignerWords(language)
+            for language in sorted({c.language for c in self.contexts})
+        }
         self.painter = Painter(ctx.language)
         self.degraded_names: list[str] = []
         self._printable: set[str] = set()
-        self._places: dict[str, str] = {}
+        self._places: BoundedCache[str, str] = BoundedCache()
         #: Per output, where its signature's placeholders are (set by `run` when signing).
         self.signature_slots: list[SignatureSlot | None] = []
 
@@ -251,56 +264,60 @@ class BatchRenderer:
                 )
             yield signer
 
-    def _clean(self, signer: Signer) -> tuple[str, str, str]:
-        """Name, city and country as printed: NFC, runs of white space as one space."""
-        name = _clean(signer.name)
-        city, country = self._place(signer.city), self._place(signer.country)
+    def _check_printable(self, signer: Signer, *texts: str) -> None:
+        """Record the signer (`degraded_names`) when a character of ``texts`` (what is
+        printed of them) is one no font of the set has."""
         known = self._printable
-        if not (known.issuperset(name) and known.issuperset(city) and known.issuperset(country)):
-            chars = set(name) | set(city) | set(country)  # worked out once per character
-            coverage = printable_coverage()
-            missing = {c for c in chars if ord(c) not in coverage and not c.isspace()}
-            self._printable.update(chars - missing)
-            if missing:
-                self.degraded_names.append(signer.name)
-        return name, city, country
+        if all(map(known.issuperset, texts)):
+            return
+        chars = set().union(*texts)  # worked out once per character
+        coverage = printable_coverage()
+        missing = {c for c in chars if ord(c) not in coverage and not c.isspace()}
+        known.update(chars - missing)
+        if missing:
+            self.degraded_names.append(signer.name)
 
-    def _place(self, text: str) -> str:
-        """`_clean`, remembered: cities and countries repeat across signers."""
+    def _city(self, text: str) -> str:
+        """`clean`, remembered: cities repeat across signers."""
         found = self._places.get(text)
         if found is None:
-            found = _clean(text)
-            if len(self._places) < CACHE_SIZE:
-                self._places[text] = found
+            found = clean(text)
+            self._places.put(text, found)
         return found
 
     def _annex_pages(self, d: _Doc) -> int:
         return len(d.letter.pages) + L.table_pages(self.total)
 
     def _letters(self, docs: list[_Doc], signers: SignerSource, progress: ProgressFn | None) -> int:
-        total, painter = self.total, self.painter
+        total, painter, words = self.total, self.painter, self.words
         for d in docs:
             d.start_pages(total)
-        # Recipients' letters with the signature box at the same place, in the same
-        # direction and language, share each page: the signature is drawn once per box and
-        # direction, the page number once per language.
-        keys = {d: (d.letter.signature_slot, d.letter.rtl, d.language) for d in docs}
-        boxes = sorted({key[:2] for key in keys.values()}, key=lambda box: box[1])
-        languages = languages_of(docs)
+        # What a signer adds is drawn once for every letter that prints it alike: the
+        # signature once per signature box (its place and direction) and wording (each
+        # language words the country and a withheld name), the page number once per
+        # language.
+        boxes = {d: (d.letter.signature_slot, d.letter.rtl) for d in docs}
         head = b"q /L0 Do Q q /Ft Do Q "
         step = max(1, min(1000, total // 100))
         n = 0
         for n, signer in enumerate(self._signers(signers), start=1):
-            name, city, country = self._clean(signer)
-            region = _region(painter, name, city + country, signer.country_code)
-            signed = {
-                box: head + signature(painter, name, city, country, *box, region) + b" "
-                for box in boxes
+            name, city = clean(signer.name), self._city(signer.city)
+            printed = {
+                language: (w.withheld if signer.withheld else name, w.country(signer.country_code))
+                for language, w in words.items()
             }
-            labels = {language: page_label(painter, language, n, total) for language in languages}
+            self._check_printable(signer, name, city, *(c for _, c in printed.values()))
+            labels = {language: page_label(painter, language, n, total) for language in words}
+            signed: dict[tuple[object, ...], bytes] = {}
             for d in docs:
-                slot, rtl, language = keys[d]
-                d.add_content_page((b"", signed[slot, rtl] + labels[language]))
+                shown, country = printed[d.language]
+                key = (*boxes[d], shown, country)
+                drawn = signed.get(key)
+                if drawn is None:
+                    region = _region(painter, shown, city + country, signer.country_code)
+                    box = signature(painter, shown, city, country, *boxes[d], region)
+                    drawn = signed[key] = head + box + b" "
+                d.add_content_page((b"", drawn + labels[d.language]))
             if progress and n % step == 0:
                 progress(n, total)
         if progress and n % step:
@@ -316,64 +333,69 @@ class BatchRenderer:
             for i in range(n_letter):
                 label = page_label(painter, d.language, i + 1, n_letter + n_table)
                 d.add_content_page((b"", b"q /L%d Do Q q /Ft Do Q %s" % (i, label)))
-        # A table page is drawn once for every recipient. When they read several languages,
-        # each language draws its own title, headings and dates, and the numbers, names and
-        # places are drawn once per direction and shared by the languages written in it.
-        tables = {language: Table(painter, language, total) for language in languages_of(docs)}
-        numbered = {d: (d.language, len(d.letter.pages)) for d in docs}
+        tables = {language: Table(painter, words, total) for language, words in self.words.items()}
         rows: list[Row] = []
-        page_no = 0
-        n = 0
-
-        def emit(n: int) -> None:
-            nonlocal page_no
-            first = n - len(rows) + 1
-            contents: dict[str, list[tuple[bytes, bytes]]] = {}
-            if len(tables) == 1:
-                [(language, table)] = tables.items()
-                contents[language] = [(FLATE, zlib.compress(table.page(rows, first), 6))]
-            else:
-                shared: dict[bool, bytes] = {}
-                for language, table in tables.items():
-                    if table.rtl not in shared:
-                        shared[table.rtl] = zlib.compress(table.shared(rows), 6)
-                    contents[language] = [
-                        (FLATE, zlib.compress(table.own(rows, first), 6)),
-                        (FLATE, shared[table.rtl]),
-                    ]
+        page_no = n = 0
+        # The hot loop of annex mode, once per signer: kept to plain tuples and dict hits.
+        places, known = self._places, self._printable
+        for n, signer in enumerate(self._signers(signers), start=1):
+            name = clean(signer.name)
+            city = places.get(signer.city) or self._city(signer.city)
+            if not (known.issuperset(name) and known.issuperset(city)):
+                self._check_printable(signer, name, city)
+            region = _region(painter, name, city, signer.country_code)
+            code, withheld = signer.country_code, signer.withheld
+            rows.append((signer.number, name, city, code, signer.signed_on, region, withheld))
+            if len(rows) == L.ROWS_PER_PAGE:
+                page_no += 1
+                self._table_page(docs, tables, rows, n - len(rows) + 1, page_no, n_table)
+                rows.clear()
+                if progress:
+                    progress(n, total)
+        if rows or page_no == 0:
             page_no += 1
-            numbers = {
-                (language, n_letter): page_label(
-                    painter, language, n_letter + page_no, n_letter + n_table
-                )
-                for language, n_letter in set(numbered.values())
-            }
-            for d in docs:
-                d.add_content_page(
-                    *contents[d.language], (b"", b"q /Ft Do Q " + numbers[numbered[d]])
-                )
-            rows.clear()
+            self._table_page(docs, tables, rows, n - len(rows) + 1, page_no, n_table)
             if progress:
                 progress(n, total)
-
-        # The hot loop of annex mode, once per signer: kept to plain tuples and dict hits.
-        places, known, clean = self._places, self._printable, self._clean
-        normalize = unicodedata.normalize
-        for n, signer in enumerate(self._signers(signers), start=1):
-            name = normalize("NFC", " ".join(signer.name.split()))
-            city = places.get(signer.city) or self._place(signer.city)
-            country = places.get(signer.country) or self._place(signer.country)
-            if not (known.issuperset(name) and known.issuperset(city)):
-                clean(signer)  # records a name with a character no font has
-            region = _region(painter, name, city, signer.country_code)
-            rows.append((signer.number, name, city, country, signer.signed_on, region))
-            if len(rows) == L.ROWS_PER_PAGE:
-                emit(n)
-        if rows or page_no == 0:
-            emit(n)
         if page_no != n_table and n == total:
             raise RuntimeError(f"table page count {page_no} != expected {n_table}")
         return n
+
+    def _table_page(
+        self,
+        docs: list[_Doc],
+        tables: dict[str, Table],
+        rows: list[Row],
+        first: int,
+        page_no: int,
+        n_table: int,
+    ) -> None:
+        """Table page ``page_no``, written to every recipient's PDF. It is drawn once when
+        they read one language; when they read several, each language draws what it words
+        (title, headings, withheld names, countries, dates), and the numbers, names and
+        cities are drawn once per direction and shared by the languages written in it."""
+        contents: dict[str, list[tuple[bytes, bytes]]] = {}
+        if len(tables) == 1:
+            [(language, table)] = tables.items()
+            contents[language] = [(FLATE, zlib.compress(table.page(rows, first), 6))]
+        else:
+            shared: dict[bool, bytes] = {}
+            for language, table in tables.items():
+                if table.rtl not in shared:
+                    shared[table.rtl] = zlib.compress(table.shared(rows), 6)
+                contents[language] = [
+                    (FLATE, zlib.compress(table.own(rows, first), 6)),
+                    (FLATE, shared[table.rtl]),
+                ]
+        numbers: dict[tuple[str, int], bytes] = {}
+        for d in docs:
+            n_letter = len(d.letter.pages)
+            number = numbers.get((d.language, n_letter))
+            if number is None:
+                number = numbers[d.language, n_letter] = page_label(
+                    self.painter, d.language, n_letter + page_no, n_letter + n_table
+                )
+            d.add_content_page(*contents[d.language], (b"", b"q /Ft Do Q " + number))
 
     def _finish(self, docs: list[_Doc]) -> None:
         fonts = self.painter.fonts.fonts()
@@ -430,15 +452,6 @@ class BatchRenderer:
             if d.signature is not None:
                 d.write_signature()
             w.close(d.catalog, d.info, file_id)
-
-
-def languages_of(docs: Sequence[_Doc]) -> list[str]:
-    """The languages the recipients' letters are in, each once, in a fixed order."""
-    return sorted({d.language for d in docs})
-
-
-def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
 def _region(painter: Painter, name: str, place: str, country: str) -> Region:

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import ColumnElement, String, and_, delete, func, or_, select, type_coerce, update
 
 from .. import jobs
@@ -40,7 +39,6 @@ from ..petitions.models import Petition
 from ..receipts.codes import new_receipt_token
 from ..receipts.merkle import MerkleTree, leaf_hash
 from ..receipts.service import MERKLE_TREE_NAME, ensure_receipt_codes, receipt_url
-from ..signatures.countries import country_name
 from ..signatures.display import Display, printed_signer
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffUser
@@ -53,7 +51,8 @@ from .storage import batch_storage
 
 log = logging.getLogger(__name__)
 
-#: A render that has not finished within this time is presumed dead and may be taken over.
+#: A render without a heartbeat for this long is presumed dead and may be taken over: the
+#: default of BATCH_LEASE_SECONDS (config.py), which `lease()` reads.
 LEASE = timedelta(minutes=2)
 #: Renders started per batch before the sweep gives up and marks it failed.
 MAX_ATTEMPTS = 3
@@ -349,8 +348,8 @@ def _leave_out_withdrawn(batch: Batch) -> None:
 
 def signing_files() -> tuple[Path, Path]:
     """(key, certificate) PEM files: the configured pair, else the instance's own."""
-    key = current_app.config.get("SIGNING_KEY_FILE")
-    cert = current_app.config.get("SIGNING_CERT_FILE")
+    key = current_app.config["SIGNING_KEY_FILE"]
+    cert = current_app.config["SIGNING_CERT_FILE"]
     if key and cert:
         return Path(key), Path(cert)
     if key or cert:
@@ -373,7 +372,6 @@ class _Plan:
     total: int
     context: LetterContext
     recipients: list[LetterRecipient]
-    country_language: str
 
 
 def _plan(batch: Batch) -> _Plan:
@@ -411,7 +409,7 @@ def _plan(batch: Batch) -> _Plan:
         LetterRecipient(**recipient, language=languages[i] if i < len(languages) else "")
         for i, recipient in enumerate(snapshot["recipients"])
     ]
-    return _Plan(batch.id, batch.mode.value, batch.signature_count, context, recipients, language)
+    return _Plan(batch.id, batch.mode.value, batch.signature_count, context, recipients)
 
 
 def _file_name(position: int, recipient_name: str) -> str:
@@ -421,25 +419,18 @@ def _file_name(position: int, recipient_name: str) -> str:
     return f"{position + 1:02d}-{slug}.pdf"
 
 
-def anonymous_label(language: str) -> str:
-    """What a letter prints for a signer who asked to be counted only, in its language."""
-    with force_locale(language):
-        return gettext("Name withheld")
-
-
-def _signer_stream(batch_id: int, language: str) -> Callable[[], Generator[Signer]]:
+def _signer_stream(batch_id: int) -> Callable[[], Generator[Signer]]:
     """The batch's signers in id order, streamed on a connection of their own, each as it
-    is printed (signatures/display.py): a signer shown by initials has them as name and no
-    city; an anonymous one has `anonymous_label` as name and neither city nor country.
+    is printed (signatures/display.py) but in no language: a signer shown by initials has
+    them as name and no city; an anonymous one has neither name, city nor country. The
+    renderer words the country, and a withheld name, in each recipient's letter's language.
 
     `yield_per` makes PostgreSQL use a server-side cursor, so 100,000 rows never sit in
     memory; a separate connection lets progress commit while the stream stays open.
     """
-    withheld = anonymous_label(language)
     full = Display.FULL
 
     def stream() -> Generator[Signer]:
-        countries: dict[str, str] = {}
         days: dict[str, date] = {}
         with db.engine.connect() as connection:
             rows = _signature_rows(connection, batch_id, with_id=False)
@@ -447,14 +438,11 @@ def _signer_stream(batch_id: int, language: str) -> Callable[[], Generator[Signe
                 for number, (name, city, code, display, day) in enumerate(rows, start=1):
                     if display is not full:
                         printed = printed_signer(name, city, code, display)
-                        name, city, code = printed.name or withheld, printed.city, printed.country
-                    country = countries.get(code)
-                    if country is None:
-                        country = countries[code] = country_name(code, language) if code else ""
+                        name, city, code = printed.name, printed.city, printed.country
                     signed_on = days.get(day)
                     if signed_on is None:
                         signed_on = days[day] = date.fromisoformat(day)
-                    yield Signer(number, name, city or "", country, signed_on, code)
+                    yield Signer(number, name, city or "", code or "", signed_on, display)
 
     return stream
 
@@ -483,7 +471,7 @@ class _Progress:
 
 def lease() -> timedelta:
     """How long a rendering batch may go without a heartbeat before another worker takes it."""
-    return timedelta(seconds=current_app.config.get("BATCH_LEASE_SECONDS", LEASE.total_seconds()))
+    return timedelta(seconds=current_app.config["BATCH_LEASE_SECONDS"])
 
 
 def _lost_its_worker(now: datetime) -> Any:
@@ -565,9 +553,7 @@ def _render_files(plan: _Plan, progress: ProgressCallback | None) -> list[BatchD
         outs = [stack.enter_context(storage.writer(plan.batch_id, name)) for name in names]
         # Closed here if the render stops early, so the server-side cursor and its
         # connection are released at once rather than whenever the generator is collected.
-        signers = stack.enter_context(
-            contextlib.closing(_signer_stream(plan.batch_id, plan.country_language)())
-        )
+        signers = stack.enter_context(contextlib.closing(_signer_stream(plan.batch_id)()))
         results = render_batch_pdfs(
             plan.context,
             plan.recipients,

@@ -11,6 +11,8 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from ..signatures.display import Display
+
 
 @dataclass(frozen=True)
 class LetterRecipient:
@@ -26,13 +28,26 @@ class LetterRecipient:
 
 @dataclass(frozen=True)
 class Signer:
+    """A signer as the letters show them (signatures/display.py), in no language yet: the
+    renderer words their country, and the label of a withheld name, in each recipient's
+    letter's language."""
+
     number: int
+    #: As printed: the name, its initials, or "" for a signer counted only.
     name: str
     city: str
-    country: str  # the country's name, in the petition's language
+    #: ISO 3166-1 alpha-2, "" for none: printed as the country's name in each letter's
+    #: language (a code nobody knows as it is given), and picks the regional forms of Han
+    #: characters (JP, KR, TW, HK, CN).
+    country_code: str
     signed_on: datetime.date
-    #: ISO 3166-1 alpha-2: picks the regional forms of Han characters (JP, KR, TW, HK, CN).
-    country_code: str = ""
+    display: Display = Display.FULL
+
+    @property
+    def withheld(self) -> bool:
+        """Nothing to print as the name (counted only, or initials of a name without a
+        letter): the letter prints its label for a withheld name instead."""
+        return not self.name and self.display != Display.FULL
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from typing import Any, cast
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy import Table, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..errors import ConflictError
 from ..extensions import db
@@ -30,7 +28,7 @@ from ..mail.compose import SUBJECT_MAX, MailKind, from_header, new_message_id, o
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..petitions.models import Recipient
 from ..staff.models import StaffUser
-from ..types import utcnow
+from ..types import inserts_skipping_conflicts, utcnow
 from .models import Batch, BatchDocument, BatchMail, BatchStatus
 from .storage import batch_storage
 
@@ -95,12 +93,7 @@ class SendReport:
 
 
 _mails = cast(Table, BatchMail.__table__)
-_INSERT_MAIL = {
-    dialect: insert(_mails)
-    .on_conflict_do_nothing(index_elements=["batch_id", "file_name"])
-    .returning(_mails.c.id)
-    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+_INSERT_MAIL = inserts_skipping_conflicts(_mails, ["batch_id", "file_name"])
 
 
 def queue_batch_mail(batch: Batch, by: StaffUser | None = None) -> SendReport:

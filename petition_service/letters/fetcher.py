@@ -8,8 +8,8 @@ fetches nothing. A face inside a collection (the CJK `.ttc` files) is served as 
 that face to the characters of the letter, since WeasyPrint cannot pick a face of a
 collection and the whole face would be 20 MB.
 
-This module does not import WeasyPrint; `render.py` wraps `font_response` into a
-WeasyPrint ``URLFetcher`` that fails the render on any refusal.
+This module does not import WeasyPrint; `render.FontSetFetcher`, WeasyPrint's
+``URLFetcher``, serves `resolve_font` and `font_bytes` and fails the render on any refusal.
 """
 
 from __future__ import annotations

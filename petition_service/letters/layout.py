@@ -126,10 +126,14 @@ class Labels(TypedDict):
     subject: str
     behalf: str
     behalf_one: str
+    #: Under "on behalf of N signers" in annex mode: true whether or not every signer is
+    #: named there (some are shown by initials, some counted only).
     see_annex: str
     annex_title: str
     annex_range: str
     cols: tuple[str, ...]
+    #: What a signer counted only is printed as (the table's name, the signature's name).
+    withheld: str
     receipt: str
     root: str
     #: How a list of names ends and is separated: "A, B and C".
@@ -145,10 +149,11 @@ LABELS: dict[str, Labels] = {
         "subject": "Re",
         "behalf": "On behalf of {n} signers",
         "behalf_one": "On behalf of 1 signer",
-        "see_annex": "whose names are listed in the annex",
+        "see_annex": "listed in the annex",
         "annex_title": "Annex: signatories",
         "annex_range": "Signers {a}–{b} of {n}",
         "cols": ("No.", "Name", "City", "Country", "Date signed"),
+        "withheld": "Name withheld",
         "receipt": "Receipt",
         "root": "Merkle root",
         "and_": " and ",
@@ -161,10 +166,11 @@ LABELS: dict[str, Labels] = {
         "subject": "V/v",
         "behalf": "Thay mặt {n} người ký",
         "behalf_one": "Thay mặt 1 người ký",
-        "see_annex": "có tên trong danh sách phụ lục",
+        "see_annex": "được liệt kê trong phụ lục",
         "annex_title": "Phụ lục: danh sách người ký",
         "annex_range": "Người ký {a}–{b} / {n}",
         "cols": ("STT", "Họ và tên", "Thành phố", "Quốc gia", "Ngày ký"),
+        "withheld": "Giấu tên",
         "receipt": "Biên nhận",
         "root": "Gốc Merkle",
         "and_": " và ",
@@ -178,10 +184,11 @@ LABELS: dict[str, Labels] = {
         "subject": "الموضوع",
         "behalf": "نيابةً عن {n} من الموقّعين",
         "behalf_one": "نيابةً عن موقّع واحد",
-        "see_annex": "الواردة أسماؤهم في الملحق",
+        "see_annex": "المدرجين في الملحق",
         "annex_title": "ملحق: قائمة الموقّعين",
         "annex_range": "الموقّعون {a}–{b} من {n}",
         "cols": ("الرقم", "الاسم", "المدينة", "البلد", "تاريخ التوقيع"),
+        "withheld": "الاسم محجوب",
         "receipt": "الإيصال",
         "root": "جذر ميركل",
         "and_": " و",
@@ -194,10 +201,11 @@ LABELS: dict[str, Labels] = {
         "subject": "موضوع",
         "behalf": "از طرف {n} امضاکننده",
         "behalf_one": "از طرف یک امضاکننده",
-        "see_annex": "که نامشان در پیوست آمده است",
+        "see_annex": "که در پیوست فهرست شده‌اند",
         "annex_title": "پیوست: فهرست امضاکنندگان",
         "annex_range": "امضاکنندگان {a}–{b} از {n}",
         "cols": ("ردیف", "نام", "شهر", "کشور", "تاریخ امضا"),
+        "withheld": "نام ذکر نشده",
         "receipt": "رسید",
         "root": "ریشهٔ مرکل",
         "and_": " و ",
@@ -210,10 +218,11 @@ LABELS: dict[str, Labels] = {
         "subject": "הנדון",
         "behalf": "בשם {n} חותמים",
         "behalf_one": "בשם חותם אחד",
-        "see_annex": "ששמותיהם מופיעים בנספח",
+        "see_annex": "הרשומים בנספח",
         "annex_title": "נספח: רשימת החותמים",
         "annex_range": "חותמים {a}–{b} מתוך {n}",
         "cols": ("מס׳", "שם", "עיר", "מדינה", "תאריך החתימה"),
+        "withheld": "שם חסוי",
         "receipt": "קבלה",
         "root": "שורש מרקל",
         "and_": " ו־",
@@ -226,10 +235,11 @@ LABELS: dict[str, Labels] = {
         "subject": "بعنوان",
         "behalf": "{n} دستخط کنندگان کی جانب سے",
         "behalf_one": "ایک دستخط کنندہ کی جانب سے",
-        "see_annex": "جن کے نام ضمیمے میں درج ہیں",
+        "see_annex": "جو ضمیمے میں درج ہیں",
         "annex_title": "ضمیمہ: دستخط کنندگان کی فہرست",
         "annex_range": "دستخط کنندگان {a}–{b} از {n}",
         "cols": ("نمبر", "نام", "شہر", "ملک", "تاریخِ دستخط"),
+        "withheld": "نام مخفی",
         "receipt": "رسید",
         "root": "مرکل روٹ",
         "and_": " اور ",

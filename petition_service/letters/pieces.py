@@ -8,7 +8,9 @@ data returning content-stream bytes:
 - `footer` and `page_label`: the footer every page carries (the receipt's address and its
   QR code, `qr_code`, and the Merkle root among it);
 - `signature`: a signer's name and place in letters mode;
-- `Table`: the annex's pages of signers.
+- `Table`: the annex's pages of signers;
+- `SignerWords`: what a letter words about a signer in its language (their country's name,
+  the label of a withheld name), for the signature and the table.
 
 Right-to-left letters get everything mirrored: the signature at the right, the table's
 columns from the right, the footer's two sides swapped (the QR code at the left).
@@ -17,12 +19,14 @@ columns from the right, the footer's two sides swapped (the QR code at the left)
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from unicodedata import bidirectional
 
 import segno
 
+from ..signatures.countries import country_name
 from . import layout as L
 from .context import LetterContext
 from .fonts import Region, Style, chain, region_for
@@ -542,21 +546,57 @@ def _place_lines(
 
 
 # --------------------------------------------------------------------------------------
+# A signer's words
+
+
+def clean(text: str) -> str:
+    """``text`` as printed: NFC, runs of white space as one space."""
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+class SignerWords:
+    """What a letter words about a signer, in its language: their country's name, and the
+    label printed for a withheld name (`Signer.withheld`)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.withheld = L.LABELS[L.labels_language(language)]["withheld"]
+        self._countries: BoundedCache[str, str] = BoundedCache()
+
+    def country(self, code: str) -> str:
+        """The country's name as printed ("" for none); a code nobody knows as it is given."""
+        found = self._countries.get(code)
+        if found is None:
+            found = clean(country_name(code, self.language)) if code else ""
+            self._countries.put(code, found)
+        return found
+
+
+# --------------------------------------------------------------------------------------
 # Annex table
 
 
-#: A signer in the table: number, name, city, country, date signed, CJK region.
-Row = tuple[int, str, str, str, datetime.date, Region]
+#: A signer in the table: number, name ("" when withheld), city, country code, date signed,
+#: CJK region, withheld. The table words the country and a withheld name in its language.
+Row = tuple[int, str, str, str, datetime.date, Region, bool]
 
 
 class Table:
-    """The annex's table pages: a frame per row count, then one line of text per signer."""
+    """The annex's table pages in one language: a frame per row count, then one line of
+    text per signer.
 
-    def __init__(self, painter: Painter, language: str, total: int) -> None:
+    When the recipients read several languages a page is drawn in two parts: what each
+    language words (`own`: title, headings, a withheld name's label, countries, dates) and
+    what every language written in the same direction shares (`shared`: numbers, names,
+    cities). One language draws the whole page at once (`page`).
+    """
+
+    def __init__(self, painter: Painter, words: SignerWords, total: int) -> None:
         self.painter = painter
-        self.lang = L.labels_language(language)
+        self.words = words
+        self.lang = L.labels_language(words.language)
         self.labels = L.LABELS[self.lang]
-        self.rtl = L.is_rtl(language)
+        self.rtl = L.is_rtl(words.language)
         self.direction: Direction = "rtl" if self.rtl else "auto"
         self.total = total
         self.columns = L.column_edges(self.rtl)
@@ -575,29 +615,31 @@ class Table:
 
     def page(self, rows: Sequence[Row], first_number: int) -> bytes:
         """A whole table page: title, frame and every cell."""
-        return self.own(rows, first_number, dates=False) + b"\n" + self.shared(rows, dates=True)
+        return self._frame_and_text(rows, first_number, self._text(rows, shared=True, own=True))
 
-    def own(self, rows: Sequence[Row], first_number: int, dates: bool = True) -> bytes:
+    def own(self, rows: Sequence[Row], first_number: int) -> bytes:
         """What only readers of this table's language see on a page: its title, its frame
-        (headings) and, with ``dates``, the dates column."""
+        (headings), and the cells it words: withheld names, countries and dates."""
+        return self._frame_and_text(rows, first_number, self._text(rows, shared=False, own=True))
+
+    def shared(self, rows: Sequence[Row]) -> bytes:
+        """The rows' numbers, names and cities: the same for every language written in this
+        table's direction."""
+        return self._text(rows, shared=True, own=False).encode("ascii")
+
+    def _frame_and_text(self, rows: Sequence[Row], first_number: int, text: str) -> bytes:
         frame = self._frames.get(len(rows))
         if frame is None:  # the same for every full page: worked out once
             frame = self._frames[len(rows)] = self._frame(len(rows))
-        parts = [self._title(first_number, first_number + max(len(rows), 1) - 1), frame]
-        if dates:
-            parts.append(f"BT {fmt(L.TEXT_GRAY)} g\n{self._dates_column(rows)}\nET")
-        return "\n".join(parts).encode("ascii")
+        title = self._title(first_number, first_number + max(len(rows), 1) - 1)
+        return "\n".join((title, frame, text)).encode("ascii")
 
-    def shared(self, rows: Sequence[Row], dates: bool = False) -> bytes:
-        """The rows' numbers, names and places (and, with ``dates``, dates): the same for
-        every language written in this table's direction."""
-        return f"BT {fmt(L.TEXT_GRAY)} g\n{self._rows(rows, dates)}\nET".encode("ascii")
-
-    def _rows(self, rows: Sequence[Row], with_dates: bool = True) -> str:
-        """The rows' text: the hot loop of annex mode (once per signer). Numbers and names in
-        nominal glyphs are encoded in place; places and dates repeat, so each is worked out
-        once per column into the operators around its row's baseline; a font is selected
-        only when it changes."""
+    def _text(self, rows: Sequence[Row], *, shared: bool, own: bool) -> str:
+        """The rows' text (``shared``: numbers, names, cities; ``own``: withheld names,
+        countries, dates): the hot loop of annex mode (once per signer). Numbers and names
+        in nominal glyphs are encoded in place; the other cells repeat, so each is worked
+        out once per column into the operators around its row's baseline; a font is
+        selected only when it changes."""
         painter, size = self.painter, L.TABLE_SIZE
         primary = self.primary
         nominal_chars, widths, hexes = (
@@ -612,54 +654,56 @@ class Table:
         header_bottom = L.TABLE_TOP - L.TITLE_BLOCK_H - L.HEADER_H
         offset = (L.ROW_H - size * 0.72) / 2
         cells, rtl, places, dates = self._cells, self.rtl, self._places, self._dates
-        out: list[str] = []
+        country_of, withheld_label = self.words.country, self.words.withheld
+        out = [f"BT {fmt(L.TEXT_GRAY)} g"]
         append = out.append
         current = None
         number_x = cells[0][0] if rtl else cells[0][1]  # numbers at the column's end
         number_avail = cells[0][2]
         name_left, name_right, name_avail, _ = cells[1]
-        for i, (number, name, city, country, signed_on, region) in enumerate(rows):
+        for i, (number, name, city, code, signed_on, region, withheld) in enumerate(rows):
             row_bottom = header_bottom - (i + 1) * L.ROW_H
             y = f"{row_bottom + offset:.2f}"
-            # The number: digits, nominal glyphs of the first face.
-            digits = str(number)
-            width = sum(map(widths.__getitem__, digits)) * scale
-            if width > number_avail:
-                append(self._overflow(digits, region, 0, row_bottom, float(y), width))
-                current = None
-            else:
-                x = number_x if rtl else number_x - width
-                start = "" if current == resource else f"/{resource} {size_text} Tf "
-                append(f"1 0 0 1 {x:.2f} {y} Tm {start}<{digits.translate(hexes)}>Tj")
-                current = resource
-            # The name: nominal glyphs in place, or shaped.
-            if nominal_chars.issuperset(name):
-                used.update(name)
-                width = sum(map(widths.__getitem__, name)) * scale
-                font = last = resource
-                body = f"<{name.translate(hexes)}>Tj"
-            else:
-                # The shaped line is kept (a bounded cache: the same names recur), not its
-                # operators.
-                line = painter.line(name, "sans", region=region)
-                width = line.width_at(size)
-                font, body, last = painter.ops_parts(line, size)
-            if width > name_avail:
-                append(self._overflow(name, region, 1, row_bottom, float(y), width))
-                current = None
-            elif name:
-                x = name_right - width if rtl else name_left
-                start = "" if font == current else f"/{font} {size_text} Tf "
-                append(f"1 0 0 1 {x:.2f} {y} Tm {start}{body}")
-                current = last
-            # Places and dates repeat: each is worked out once per column, into the
-            # operators around its row's baseline.
-            if with_dates:
+            if shared:
+                # The number: digits, nominal glyphs of the first face.
+                digits = str(number)
+                width = sum(map(widths.__getitem__, digits)) * scale
+                if width > number_avail:
+                    append(self._overflow(digits, region, 0, row_bottom, float(y), width))
+                    current = None
+                else:
+                    x = number_x if rtl else number_x - width
+                    start = "" if current == resource else f"/{resource} {size_text} Tf "
+                    append(f"1 0 0 1 {x:.2f} {y} Tm {start}<{digits.translate(hexes)}>Tj")
+                    current = resource
+                # The name: nominal glyphs in place, or shaped.
+                if nominal_chars.issuperset(name):
+                    used.update(name)
+                    width = sum(map(widths.__getitem__, name)) * scale
+                    font = last = resource
+                    body = f"<{name.translate(hexes)}>Tj"
+                else:
+                    # The shaped line is kept (a bounded cache: the same names recur), not
+                    # its operators.
+                    line = painter.line(name, "sans", region=region)
+                    width = line.width_at(size)
+                    font, body, last = painter.ops_parts(line, size)
+                if width > name_avail:
+                    append(self._overflow(name, region, 1, row_bottom, float(y), width))
+                    current = None
+                elif name:
+                    x = name_right - width if rtl else name_left
+                    start = "" if font == current else f"/{font} {size_text} Tf "
+                    append(f"1 0 0 1 {x:.2f} {y} Tm {start}{body}")
+                    current = last
+            # The other cells repeat: each is worked out once per column, into the operators
+            # around its row's baseline.
+            worded: tuple[tuple[int, str], ...] = ()
+            if own:
                 date = dates.get(signed_on) or self._date(signed_on)
-                cells_of_row: tuple[tuple[int, str], ...] = ((2, city), (3, country), (4, date))
-            else:
-                cells_of_row = ((2, city), (3, country))
-            for column, text in cells_of_row:
+                label = withheld_label if withheld else ""
+                worded = ((1, label), (3, country_of(code)), (4, date))
+            for column, text in ((2, city), *worded) if shared else worded:
                 if not text:
                     continue
                 key = (column, text, region)
@@ -676,33 +720,7 @@ class Table:
                 start = "" if font == current else f"/{font} {size_text} Tf "
                 append(f"{before}{y} Tm {start}{after}")
                 current = last
-        return "\n".join(out)
-
-    def _dates_column(self, rows: Sequence[Row]) -> str:
-        """The dates alone, in this table's language: for a page whose other cells are
-        shared with another language's readers."""
-        painter, size_text = self.painter, fmt(L.TABLE_SIZE)
-        header_bottom = L.TABLE_TOP - L.TITLE_BLOCK_H - L.HEADER_H
-        offset = (L.ROW_H - L.TABLE_SIZE * 0.72) / 2
-        out: list[str] = []
-        current = None
-        for i, (*_, signed_on, region) in enumerate(rows):
-            row_bottom = header_bottom - (i + 1) * L.ROW_H
-            text = self._dates.get(signed_on) or self._date(signed_on)
-            key = (4, text, region)
-            cell = self._places.get(key)
-            if cell is None:
-                cell = self._place_cell(text, 4, region)
-                self._places.put(key, cell)
-            if cell is _TWO_LINES:
-                width = painter.text(text, "sans", L.TABLE_SIZE, region=region).width
-                out.append(self._overflow(text, region, 4, row_bottom, 0.0, width))
-                current = None
-                continue
-            before, font, after, last = cell
-            start = "" if font == current else f"/{font} {size_text} Tf "
-            out.append(f"{before}{row_bottom + offset:.2f} Tm {start}{after}")
-            current = last
+        append("ET")
         return "\n".join(out)
 
     def _title(self, first: int, last: int) -> str:

@@ -145,39 +145,8 @@ def render_letter(
     signers", any length.
     """
     ctx = ctx.for_language(recipient.language)
-    lang = layout.labels_language(ctx.language)
-    labels = layout.LABELS[lang]
-    rtl = layout.is_rtl(ctx.language)
-    address_lines = [_nfc(line) for line in recipient.postal_address.splitlines() if line.strip()]
-    # Every sponsor, the owner first: the letterhead's sender and, in annex mode, who signs
-    # on behalf of the signers.
-    sponsors = _nfc(layout.join_names(ctx.sponsor_names, lang))
-    if mode == "annex":
-        n = layout.format_count(total, lang)
-        behalf = labels["behalf_one"] if total == 1 else labels["behalf"].format(n=n)
-        signature_lines = [
-            {"cls": "who", "text": sponsors},
-            {"cls": "note", "text": behalf},
-            {"cls": "note", "text": labels["see_annex"]},
-        ]
-    else:
-        signature_lines = []
-    values: dict[str, Any] = {
-        "lang": ctx.language,
-        "dir": "rtl" if rtl else "ltr",
-        "organisation": sponsors,
-        "issued_on": layout.format_date(ctx.issued_on, lang),
-        "petition_title": _nfc(ctx.petition_title),
-        "subject_label": labels["subject"],
-        "recipient_name": _nfc(recipient.name),
-        "recipient_title": _nfc(recipient.title),
-        "address_lines": address_lines,
-        "salutation": _nfc(recipient.salutation),
-        "paragraphs": [_nfc(p) for p in ctx.letter_paragraphs],
-        "closing": _nfc(ctx.closing),
-        "signature_lines": signature_lines,
-    }
-    characters = "".join(sorted(set("".join(str(v) for v in _strings(values)) + labels["subject"])))
+    values = _template_values(ctx, recipient, mode, total)
+    characters = "".join(sorted(set("".join(_strings(values)))))
     region = region_for(characters, language=ctx.language)
     values["stylesheet"] = _stylesheet(characters, region)
     html_text = _ENV.get_template("letter.html").render(**values)
@@ -201,9 +170,47 @@ def render_letter(
         pages=tuple(pages),
         signature_slot=slot,
         language=ctx.language,
-        rtl=rtl,
+        rtl=layout.is_rtl(ctx.language),
         degraded_fields=_degraded_fields(ctx, recipient),
     )
+
+
+def _template_values(
+    ctx: LetterContext, recipient: LetterRecipient, mode: str, total: int
+) -> dict[str, Any]:
+    """What `assets/letter.html` is filled in with: the letter in ``ctx``'s language, every
+    text NFC."""
+    lang = layout.labels_language(ctx.language)
+    labels = layout.LABELS[lang]
+    address_lines = [_nfc(line) for line in recipient.postal_address.splitlines() if line.strip()]
+    # Every sponsor, the owner first: the letterhead's sender and, in annex mode, who signs
+    # on behalf of the signers.
+    sponsors = _nfc(layout.join_names(ctx.sponsor_names, lang))
+    if mode == "annex":
+        n = layout.format_count(total, lang)
+        behalf = labels["behalf_one"] if total == 1 else labels["behalf"].format(n=n)
+        signature_lines = [
+            {"cls": "who", "text": sponsors},
+            {"cls": "note", "text": behalf},
+            {"cls": "note", "text": labels["see_annex"]},
+        ]
+    else:
+        signature_lines = []
+    return {
+        "lang": ctx.language,
+        "dir": "rtl" if layout.is_rtl(ctx.language) else "ltr",
+        "organisation": sponsors,
+        "issued_on": layout.format_date(ctx.issued_on, lang),
+        "petition_title": _nfc(ctx.petition_title),
+        "subject_label": labels["subject"],
+        "recipient_name": _nfc(recipient.name),
+        "recipient_title": _nfc(recipient.title),
+        "address_lines": address_lines,
+        "salutation": _nfc(recipient.salutation),
+        "paragraphs": [_nfc(p) for p in ctx.letter_paragraphs],
+        "closing": _nfc(ctx.closing),
+        "signature_lines": signature_lines,
+    }
 
 
 def _degraded_fields(ctx: LetterContext, recipient: LetterRecipient) -> tuple[str, ...]:

@@ -80,7 +80,5 @@ class LocalBatchStorage:
 
 def batch_storage() -> LocalBatchStorage:
     """The app's batch store: `BATCH_STORAGE_PATH`, else `instance/batches`."""
-    root = current_app.config.get("BATCH_STORAGE_PATH") or (
-        Path(current_app.instance_path) / "batches"
-    )
+    root = current_app.config["BATCH_STORAGE_PATH"] or (Path(current_app.instance_path) / "batches")
     return LocalBatchStorage(root)

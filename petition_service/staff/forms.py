@@ -28,14 +28,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..i18n import LANGUAGE_NAMES
 from ..petitions.models import Petition
 from ..signatures.models import SignatureStatus
 from .batches import DELIVERY_CHANNELS
-from .manage import PetitionInput, RecipientInput, parse_countries, parse_origins
+from .manage import LANGUAGES, PetitionInput, RecipientInput, parse_countries, parse_origins
 from .moderation import SignatureFilter
 from .validators import Printable
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+#: The languages a petition is written in and a recipient reads, each named in itself.
+LANGUAGE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -79,11 +82,7 @@ class PetitionForm(FlaskForm):
         default="Yours sincerely,",
         validators=[Optional(), Length(max=200), Printable()],
     )
-    language = SelectField(
-        _l("Language"),
-        choices=[SelectChoice("en", "English"), SelectChoice("vi", "Tiếng Việt")],
-        default="en",
-    )
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="en")
     goal = IntegerField(
         _l("Goal"), default=1000, validators=[InputRequired(), NumberRange(1, 100_000_000)]
     )
@@ -161,11 +160,7 @@ class RecipientForm(FlaskForm):
         _l("Postal address"), validators=[Optional(), Length(max=2000), Printable()]
     )
     email = StringField(_l("Email"), validators=[Optional(), Length(max=320)])
-    language = SelectField(
-        _l("Reads"),
-        choices=[SelectChoice("en", "English"), SelectChoice("vi", "Tiếng Việt")],
-        default="en",
-    )
+    language = SelectField(_l("Reads"), choices=LANGUAGE_CHOICES, default="en")
     order = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=1, max=1000)])
 
     def to_input(self) -> RecipientInput:

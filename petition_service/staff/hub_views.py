@@ -7,15 +7,17 @@ authentication runs before each of them, and every lookup goes through scoping.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, current_app, flash, render_template, request
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import NotFoundError
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..organisations.service import sponsor_candidates
-from ..petitions.models import MembershipStatus, Organisation, Petition
+from ..petitions.models import CoalitionMembership, MembershipStatus, Organisation, Petition
 from ..petitions.texts import TEXT_LANGUAGES, translation_texts
 from ..sharing.photos import PhotoError, process_photo
 from . import hubs, service
@@ -39,7 +41,7 @@ from .scoping import (
     membership_of_ours,
     petition_for_staff,
 )
-from .views import _require_admin, _see_other, bp
+from .views import _field_error, _require_admin, _saved, _see_other, bp
 
 # Forms that carry more than the app-wide 64 KiB body limit allows: a photo, and a whole
 # petition's texts in Vietnamese (each letter up to nine bytes once form-encoded).
@@ -55,10 +57,6 @@ def _allow_large_bodies() -> None:
         request.max_content_length = current_app.config[setting]
 
 
-def _field_error(form: FlaskForm, exc: FieldError) -> None:
-    getattr(form, exc.field).errors.append(str(exc))
-
-
 # --- the organisation ------------------------------------------------------------------
 
 
@@ -71,16 +69,10 @@ def organisation_settings():
         if request.method == "POST"
         else OrganisationForm.for_organisation(organisation)
     )
-    if form.validate_on_submit():
-        try:
-            hubs.update_organisation(organisation, form.to_input())
-        except FieldError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
-            return _see_other("staff.organisation_settings")
+    if form.validate_on_submit() and _saved(
+        form, lambda: hubs.update_organisation(organisation, form.to_input())
+    ):
+        return _see_other("staff.organisation_settings")
     code = 422 if form.errors else 200
     return render_template("staff/organisation.html", form=form), code
 
@@ -196,16 +188,12 @@ def coalition():
     _require_admin()
     organisation = current_organisation()
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            hubs.invite_member(organisation, form.slug.data)
-        except FieldError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The invitation was sent: it counts once the organisation accepts it."))
-            return _see_other("staff.coalition")
+    if form.validate_on_submit() and _saved(
+        form,
+        lambda: hubs.invite_member(organisation, form.slug.data),
+        _("The invitation was sent: it counts once the organisation accepts it."),
+    ):
+        return _see_other("staff.coalition")
     return render_template(
         "staff/coalition.html",
         form=form,
@@ -218,34 +206,41 @@ def coalition():
 
 @bp.post("/coalition/members/<int:member_id>/remove")
 def coalition_remove(member_id: int):
-    membership = membership_of_our_coalition(member_id)
-    _require_admin()
-    if PlainForm().validate_on_submit():
-        hubs.end_membership(membership)
-        db.session.commit()
-        flash(_("The organisation is no longer a member."))
-    return _see_other("staff.coalition")
+    return _change_membership(
+        membership_of_our_coalition(member_id),
+        hubs.end_membership,
+        _("The organisation is no longer a member."),
+    )
 
 
 @bp.post("/coalition/joined/<int:coalition_id>/accept")
 def coalition_accept(coalition_id: int):
-    membership = membership_of_ours(coalition_id)
-    _require_admin()
-    if PlainForm().validate_on_submit():
-        hubs.accept_invitation(membership)
-        db.session.commit()
-        flash(_("Your organisation is now a member of the coalition."))
-    return _see_other("staff.coalition")
+    return _change_membership(
+        membership_of_ours(coalition_id),
+        hubs.accept_invitation,
+        _("Your organisation is now a member of the coalition."),
+    )
 
 
 @bp.post("/coalition/joined/<int:coalition_id>/leave")
 def coalition_leave(coalition_id: int):
-    membership = membership_of_ours(coalition_id)
+    return _change_membership(
+        membership_of_ours(coalition_id),
+        hubs.end_membership,
+        _("Your organisation left the coalition."),
+    )
+
+
+def _change_membership(
+    membership: CoalitionMembership, change: Callable[[CoalitionMembership], None], done: str
+) -> WerkzeugResponse:
+    """A button of the coalition page: the membership is looked up first (another
+    organisation's is a 404, for anyone), then only administrators may change it."""
     _require_admin()
     if PlainForm().validate_on_submit():
-        hubs.end_membership(membership)
+        change(membership)
         db.session.commit()
-        flash(_("Your organisation left the coalition."))
+        flash(done)
     return _see_other("staff.coalition")
 
 
@@ -259,31 +254,29 @@ def petition_case(slug: str):
     _require_admin()
     form = CaseForm() if request.method == "POST" else CaseForm.for_petition(petition)
     if form.validate_on_submit():
-        try:
-            processed = None
-            upload = form.photo.data
-            if upload and getattr(upload, "filename", ""):
-                processed = process_photo(upload.read())
-            hubs.update_case(petition, form.to_input())
-            if processed is not None:
-                hubs.set_photo(petition, processed)
-            elif form.remove_photo.data:
-                hubs.remove_photo(petition)
-        except PhotoError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            form.photo.errors = [*form.photo.errors, str(exc)]
-        except FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: _update_case(petition, form)):
             return _see_other("staff.petition", slug=petition.slug)
+        petition = petition_for_staff(slug)
     return render_template("staff/case_form.html", form=form, petition=petition), (
         422 if form.errors else 200
     )
+
+
+def _update_case(petition: Petition, form: CaseForm) -> None:
+    """The case's fields, then its photo: one that cannot be read is the photo field's
+    error."""
+    try:
+        processed = None
+        upload = form.photo.data
+        if upload and getattr(upload, "filename", ""):
+            processed = process_photo(upload.read())
+        hubs.update_case(petition, form.to_input())
+        if processed is not None:
+            hubs.set_photo(petition, processed)
+        elif form.remove_photo.data:
+            hubs.remove_photo(petition)
+    except PhotoError as exc:
+        raise FieldError("photo", str(exc)) from exc
 
 
 def _translation_language(petition: Petition, lang: str) -> str:
@@ -305,16 +298,9 @@ def petition_texts(slug: str, lang: str):
     else:
         form = TranslationForm.for_texts(translation_texts(existing) if existing else None)
     if form.validate_on_submit():
-        try:
-            hubs.save_translation(petition, language, form.to_input())
-        except FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: hubs.save_translation(petition, language, form.to_input())):
             return _see_other("staff.petition_edit", slug=petition.slug)
+        petition = petition_for_staff(slug)
     return render_template(
         "staff/translation_form.html",
         form=form,
@@ -357,16 +343,9 @@ def petition_sponsors(slug: str):
     if request.method == "GET":
         form.sponsors.data = [s.organisation_id for s in petition.sponsorships]
     if form.validate_on_submit():
-        try:
-            hubs.set_sponsors(petition, form.sponsors.data or [])
-        except FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: hubs.set_sponsors(petition, form.sponsors.data or [])):
             return _see_other("staff.petition", slug=petition.slug)
+        petition = petition_for_staff(slug)
     return render_template("staff/sponsors_form.html", form=form, petition=petition), (
         422 if form.errors else 200
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import db
 from ..organisations.service import sponsor_candidates
@@ -140,26 +141,28 @@ class MembershipRow:
     status: MembershipStatus
 
 
-def _rows(query) -> list[MembershipRow]:
-    return [MembershipRow(*row) for row in db.session.execute(query)]
-
-
 def coalition_members(coalition: Organisation) -> list[MembershipRow]:
-    return _rows(
-        select(Organisation.id, Organisation.slug, Organisation.name, CoalitionMembership.status)
-        .join(CoalitionMembership, CoalitionMembership.member_id == Organisation.id)
-        .where(CoalitionMembership.coalition_id == coalition.id)
-        .order_by(Organisation.name)
-    )
+    """The organisations invited into, or members of, ``coalition``."""
+    return _memberships(CoalitionMembership.coalition_id, coalition, CoalitionMembership.member_id)
 
 
 def coalitions_joined(member: Organisation) -> list[MembershipRow]:
-    return _rows(
+    """The coalitions ``member`` is invited into, or a member of."""
+    return _memberships(CoalitionMembership.member_id, member, CoalitionMembership.coalition_id)
+
+
+def _memberships(
+    side: InstrumentedAttribute[int], organisation: Organisation, other: InstrumentedAttribute[int]
+) -> list[MembershipRow]:
+    """The organisation at the ``other`` end of each membership with ``organisation`` at
+    ``side``, by name."""
+    query = (
         select(Organisation.id, Organisation.slug, Organisation.name, CoalitionMembership.status)
-        .join(CoalitionMembership, CoalitionMembership.coalition_id == Organisation.id)
-        .where(CoalitionMembership.member_id == member.id)
+        .join(CoalitionMembership, other == Organisation.id)
+        .where(side == organisation.id)
         .order_by(Organisation.name)
     )
+    return [MembershipRow(*row) for row in db.session.execute(query)]
 
 
 def invite_member(coalition: Organisation, slug: str) -> CoalitionMembership:

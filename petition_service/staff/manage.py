@@ -13,12 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..petitions.models import Organisation, Petition, PetitionStatus, Recipient
+from ..petitions.texts import TEXT_LANGUAGES
 from ..signatures.countries import country_codes
 from ..types import utcnow
 from .service import StaffError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGES = ("en", "vi")
+#: What a petition is written in and a recipient reads: the languages of petition texts.
+LANGUAGES = TEXT_LANGUAGES
 # /staff/petitions/new is the creation form, so no petition may be called "new".
 RESERVED_SLUGS = frozenset({"new"})
 

@@ -1,5 +1,5 @@
-"""The only way staff views reach petitions, batches, recipients, staff members and
-coalition memberships: through the organisation set on `g` by
+"""The only way staff views reach petitions, batches, recipients, updates, staff members
+and coalition memberships: through the organisation set on `g` by
 `auth.authenticate_staff_request`. Anything of another organisation is a 404, exactly like
 something that does not exist. The one widening: an organisation that co-sponsors a
 petition may read that petition's counts and batches (`petition_for_reader`)."""
@@ -19,6 +19,7 @@ from ..petitions.models import (
     PetitionSponsor,
     Recipient,
 )
+from ..updates.models import PetitionUpdate
 from .models import ApiToken, StaffUser
 from .service import token_of_user
 
@@ -31,15 +32,38 @@ def current_staff_user() -> StaffUser:
     return g.staff_user
 
 
-def petition_for_staff(slug: str) -> Petition:
-    petition = db.session.scalar(
-        select(Petition).where(
-            Petition.slug == slug, Petition.organisation_id == current_organisation().id
-        )
+def _owned() -> ColumnElement[bool]:
+    return Petition.organisation_id == current_organisation().id
+
+
+def _owned_or_sponsored() -> ColumnElement[bool]:
+    """Petitions the organisation owns or co-sponsors."""
+    sponsored = select(PetitionSponsor.petition_id).where(
+        PetitionSponsor.organisation_id == current_organisation().id
     )
+    return or_(_owned(), Petition.id.in_(sponsored))
+
+
+def _petition(slug: str, scope: ColumnElement[bool]) -> Petition:
+    petition = db.session.scalar(select(Petition).where(Petition.slug == slug, scope))
     if petition is None:
         raise NotFoundError("There is no petition at this address in your organisation.")
     return petition
+
+
+def _batch(batch_id: int, scope: ColumnElement[bool]) -> Batch:
+    batch = db.session.scalar(
+        select(Batch)
+        .join(Petition, Batch.petition_id == Petition.id)
+        .where(Batch.id == batch_id, scope)
+    )
+    if batch is None:
+        raise NotFoundError("There is no such batch in your organisation.")
+    return batch
+
+
+def petition_for_staff(slug: str) -> Petition:
+    return _petition(slug, _owned())
 
 
 def recipient_for_staff(slug: str, recipient_id: int) -> Recipient:
@@ -53,14 +77,18 @@ def recipient_for_staff(slug: str, recipient_id: int) -> Recipient:
 
 
 def batch_for_staff(batch_id: int) -> Batch:
-    batch = db.session.scalar(
-        select(Batch)
-        .join(Petition, Batch.petition_id == Petition.id)
-        .where(Batch.id == batch_id, Petition.organisation_id == current_organisation().id)
+    return _batch(batch_id, _owned())
+
+
+def update_for_staff(update_id: int) -> PetitionUpdate:
+    found = db.session.scalar(
+        select(PetitionUpdate)
+        .join(Petition, PetitionUpdate.petition_id == Petition.id)
+        .where(PetitionUpdate.id == update_id, _owned())
     )
-    if batch is None:
-        raise NotFoundError("There is no such batch in your organisation.")
-    return batch
+    if found is None:
+        raise NotFoundError("There is no such update in your organisation.")
+    return found
 
 
 def token_for_staff(token_id: int) -> ApiToken:
@@ -73,48 +101,16 @@ def token_for_staff(token_id: int) -> ApiToken:
 # --- read access for co-sponsors, staff members, coalition memberships -----------------
 
 
-def _sponsored_by_current() -> ColumnElement[bool]:
-    return Petition.id.in_(
-        select(PetitionSponsor.petition_id).where(
-            PetitionSponsor.organisation_id == current_organisation().id
-        )
-    )
-
-
 def petition_for_reader(slug: str) -> Petition:
     """A petition the organisation owns or co-sponsors: co-sponsors may read its counts and
     batches (the views that use this change nothing); everything else uses
     petition_for_staff, so only the owner's staff change a petition."""
-    petition = db.session.scalar(
-        select(Petition).where(
-            Petition.slug == slug,
-            or_(
-                Petition.organisation_id == current_organisation().id,
-                _sponsored_by_current(),
-            ),
-        )
-    )
-    if petition is None:
-        raise NotFoundError("There is no petition at this address in your organisation.")
-    return petition
+    return _petition(slug, _owned_or_sponsored())
 
 
 def batch_for_reader(batch_id: int) -> Batch:
     """A batch of a petition the organisation owns or co-sponsors (to read its status)."""
-    batch = db.session.scalar(
-        select(Batch)
-        .join(Petition, Batch.petition_id == Petition.id)
-        .where(
-            Batch.id == batch_id,
-            or_(
-                Petition.organisation_id == current_organisation().id,
-                _sponsored_by_current(),
-            ),
-        )
-    )
-    if batch is None:
-        raise NotFoundError("There is no such batch in your organisation.")
-    return batch
+    return _batch(batch_id, _owned_or_sponsored())
 
 
 def owns(petition: Petition) -> bool:

@@ -141,17 +141,23 @@ def create_organisation(slug: str, name: str, parent_slug: str | None = None) ->
     db.session.add(organisation)
     db.session.flush()
     if coalition is not None:
-        # The operator vouches for both groups, so the membership needs no acceptance.
+        ensure_membership(coalition, organisation)
+    return organisation
+
+
+def ensure_membership(coalition: Organisation, member: Organisation) -> None:
+    """``member`` is an active member of ``coalition`` (at once, where it is not yet): the
+    operator, or the demo, vouches for both groups, so no administrator accepts it."""
+    if db.session.get(CoalitionMembership, (coalition.id, member.id)) is None:
         db.session.add(
             CoalitionMembership(
                 coalition_id=coalition.id,
-                member_id=organisation.id,
+                member_id=member.id,
                 status=MembershipStatus.ACTIVE,
                 accepted_at=utcnow(),
             )
         )
         db.session.flush()
-    return organisation
 
 
 def get_organisation(slug: str) -> Organisation:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ..extensions import db
 from ..letters.models import Batch
@@ -69,29 +69,26 @@ def counts_by_petition(petition_ids: list[int]) -> dict[int, Counts]:
 
 
 def petition_summaries(organisation_id: int) -> list[PetitionSummary]:
-    petitions = list(
-        db.session.execute(
-            select(Petition.id, Petition.slug, Petition.title, Petition.status, Petition.goal)
-            .where(Petition.organisation_id == organisation_id)
-            .order_by(Petition.created_at.desc(), Petition.id.desc())
-        )
-    )
-    counts = counts_by_petition([row.id for row in petitions])
-    return [
-        PetitionSummary(row.slug, row.title, row.status, row.goal, counts[row.id])
-        for row in petitions
-    ]
+    return _summaries(_summary_rows().where(Petition.organisation_id == organisation_id))
 
 
 def sponsored_summaries(organisation_id: int) -> list[PetitionSummary]:
     """Other organisations' petitions that this one co-sponsors (read access only)."""
+    return _summaries(
+        _summary_rows()
+        .join(PetitionSponsor, PetitionSponsor.petition_id == Petition.id)
+        .where(PetitionSponsor.organisation_id == organisation_id)
+    )
+
+
+def _summary_rows() -> Select[int, str, str, PetitionStatus, int]:
+    return select(Petition.id, Petition.slug, Petition.title, Petition.status, Petition.goal)
+
+
+def _summaries(query: Select[int, str, str, PetitionStatus, int]) -> list[PetitionSummary]:
+    """The dashboard's rows for the petitions ``query`` picks, newest first."""
     petitions = list(
-        db.session.execute(
-            select(Petition.id, Petition.slug, Petition.title, Petition.status, Petition.goal)
-            .join(PetitionSponsor, PetitionSponsor.petition_id == Petition.id)
-            .where(PetitionSponsor.organisation_id == organisation_id)
-            .order_by(Petition.created_at.desc(), Petition.id.desc())
-        )
+        db.session.execute(query.order_by(Petition.created_at.desc(), Petition.id.desc()))
     )
     counts = counts_by_petition([row.id for row in petitions])
     return [

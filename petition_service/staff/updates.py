@@ -8,9 +8,8 @@ from typing import Any
 
 from flask import flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from ..errors import ConflictError, NotFoundError, wants_json
+from ..errors import ConflictError, wants_json
 from ..extensions import db
 from ..letters.delivery import (
     batch_mail_ledger,
@@ -25,22 +24,13 @@ from ..updates import prefill
 from ..updates import service as updates
 from ..updates.models import PetitionUpdate, UpdateKind
 from .forms import DeliveryForm, PlainForm, SendUpdateFields, UpdateForm
-from .scoping import batch_for_staff, current_organisation, current_staff_user, petition_for_staff
+from .scoping import (
+    batch_for_staff,
+    current_staff_user,
+    petition_for_staff,
+    update_for_staff,
+)
 from .views import _see_other, bp
-
-
-def update_for_staff(update_id: int) -> PetitionUpdate:
-    found = db.session.scalar(
-        select(PetitionUpdate)
-        .join(Petition, PetitionUpdate.petition_id == Petition.id)
-        .where(
-            PetitionUpdate.id == update_id,
-            Petition.organisation_id == current_organisation().id,
-        )
-    )
-    if found is None:
-        raise NotFoundError("There is no such update in your organisation.")
-    return found
 
 
 def _update_json(found: PetitionUpdate) -> dict[str, Any]:

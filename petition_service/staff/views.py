@@ -6,6 +6,7 @@ every lookup goes through scoping.py, so another organisation's data is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -24,6 +25,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import ConflictError, ForbiddenError, wants_json
@@ -38,6 +40,7 @@ from ..letters.batches import (
 )
 from ..petitions.models import Petition
 from ..petitions.service import count_cache
+from ..signatures.countries import country_name
 from ..signatures.retention import retention_plan
 from ..updates.models import UpdateKind
 from . import auth, batches, exports, flood, manage, moderation, service, stats, throttle
@@ -84,6 +87,27 @@ def _see_other(endpoint: str, **values: Any) -> WerkzeugResponse:
     return redirect(url_for(endpoint, **values), 303)
 
 
+def _field_error(form: FlaskForm, exc: manage.FieldError) -> None:
+    """Show a service's refusal beside the field it is about."""
+    getattr(form, exc.field).errors.append(str(exc))
+
+
+def _saved(form: FlaskForm, change: Callable[[], object], done: str | None = None) -> bool:
+    """Make a valid form's change: committed, with ``done`` flashed ("Your changes were
+    saved."), True; or refused by the service (`FieldError`): rolled back, the refusal shown
+    beside its field, False. After a refusal the caller looks up again what the page shows
+    (the rollback expired it)."""
+    try:
+        change()
+    except manage.FieldError as exc:
+        db.session.rollback()
+        _field_error(form, exc)
+        return False
+    db.session.commit()
+    flash(done or _("Your changes were saved."))
+    return True
+
+
 # --- login ---------------------------------------------------------------------------
 
 
@@ -128,7 +152,7 @@ def dashboard():
 def _country_name(code: str) -> str:
     if not code:
         return _("Other countries")
-    return get_locale().territories.get(code, code)
+    return country_name(code, str(get_locale() or "en"))
 
 
 def _render_petition(petition: Petition, status_form: StatusForm | None = None, code: int = 200):
@@ -182,7 +206,7 @@ def petition_new():
         try:
             created = manage.create_petition(current_organisation(), form.to_input())
         except manage.FieldError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            _field_error(form, exc)
         else:
             db.session.commit()
             flash(_("The petition was created as a draft."))
@@ -197,16 +221,9 @@ def petition_edit(slug: str):
     _require_admin()
     form = PetitionForm() if request.method == "POST" else PetitionForm.for_petition(petition)
     if form.validate_on_submit():
-        try:
-            manage.update_petition(petition, form.to_input())
-        except manage.FieldError as exc:
-            db.session.rollback()
-            petition = petition_for_staff(slug)
-            getattr(form, exc.field).errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."))
+        if _saved(form, lambda: manage.update_petition(petition, form.to_input())):
             return _see_other("staff.petition", slug=petition.slug)
+        petition = petition_for_staff(slug)
     code = 422 if form.errors else 200
     return render_template("staff/petition_form.html", form=form, petition=petition), code
 
@@ -229,7 +246,7 @@ def petition_status(slug: str):
                 loop.prefill.victory_subject(petition) if victory else petition.title,
             )
         except manage.FieldError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            _field_error(form, exc)
         else:
             db.session.commit()
             count_cache.clear()

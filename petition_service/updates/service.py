@@ -27,8 +27,6 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import Table, and_, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..mail.compose import MailKind, new_message_id
@@ -36,7 +34,7 @@ from ..mail.models import OutboxMessage, OutboxStatus
 from ..petitions.models import Petition
 from ..signatures.models import Signature, SignatureStatus
 from ..staff.models import StaffUser
-from ..types import affected_rows, utcnow
+from ..types import affected_rows, inserts_skipping_conflicts, utcnow
 from .compose import compose_update_mail
 from .models import PetitionUpdate, UpdateDelivery, UpdateKind
 
@@ -197,12 +195,7 @@ def _claim_step(update_id: int, now: datetime) -> bool:
 
 
 _deliveries = cast(Table, UpdateDelivery.__table__)
-_INSERT_DELIVERY = {
-    dialect: insert(_deliveries)
-    .on_conflict_do_nothing(index_elements=["update_id", "signature_id"])
-    .returning(_deliveries.c.id)
-    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+_INSERT_DELIVERY = inserts_skipping_conflicts(_deliveries, ["update_id", "signature_id"])
 
 
 def _queue_mails(update_id: int, limit: int, now: datetime) -> tuple[int, bool]:

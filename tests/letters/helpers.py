@@ -63,12 +63,14 @@ RECIPIENTS = [
 ]
 
 
-def signer(number: int, name: str, city: str = "Huế", country: str = "Việt Nam") -> Signer:
+def signer(number: int, name: str, city: str = "Huế", country: str = "VN") -> Signer:
+    """``country``: an ISO code, worded in each letter's language; any other text is printed
+    as it is given."""
     return Signer(
         number=number,
         name=name,
         city=city,
-        country=country,
+        country_code=country,
         signed_on=datetime.date(2024, 3, 1) + datetime.timedelta(days=number % 30),
     )
 

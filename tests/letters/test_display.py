@@ -13,7 +13,7 @@ from petition_service.extensions import db
 from petition_service.letters.batches import freeze_batch, render_batch
 from petition_service.signatures.countries import country_name
 from petition_service.signatures.display import Display
-from tests.factories import make_petition, make_signature
+from tests.factories import make_petition, make_signature, make_translation
 from tests.letters.helpers import pdftotext_pages, pypdf_pages
 
 CONFIRMED_ON = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
@@ -25,10 +25,15 @@ SIGNERS = [
 ]
 
 
-def _render(mode: str, language: str = "en"):
+def _render(mode: str, language: str = "en", recipients=None):
     petition = make_petition(
-        title="Free Trần Thị Nga", letter_body="Please release Trần Thị Nga.", language=language
+        title="Free Trần Thị Nga",
+        letter_body="Please release Trần Thị Nga.",
+        language=language,
+        recipients=recipients,
     )
+    if recipients:
+        make_translation(petition, title="Trả tự do cho Trần Thị Nga")
     signatures = [
         make_signature(
             petition,
@@ -91,3 +96,38 @@ def test_the_vietnamese_letter_names_a_withheld_signer_in_vietnamese(app_context
     text = "\n".join(pdftotext_pages(storage.path(batch.id, batch.documents[0].file_name)))
     assert "Giấu tên" in text and "Thay mặt 3 người ký" in text
     assert "Hà Nội" not in text
+
+
+@pytest.mark.parametrize("mode", ["letters", "annex"])
+def test_each_recipient_reads_the_countries_and_the_withheld_name_in_their_language(
+    app_context, storage, mode
+):
+    """One batch, an English and a Vietnamese reader: the same signers, worded per letter."""
+    batch, _ = _render(
+        mode,
+        recipients=[
+            {"name": "Special Rapporteur", "salutation": "Dear Rapporteur,", "language": "en"},
+            {"name": "Tô Lâm", "salutation": "Kính gửi Bộ trưởng,", "language": "vi"},
+        ],
+    )
+    texts = {
+        document.recipient_name: "\n".join(
+            pdftotext_pages(storage.path(batch.id, document.file_name))
+        )
+        for document in batch.documents
+    }
+    english, vietnamese = texts["Special Rapporteur"], texts["Tô Lâm"]
+    assert "Xin hãy hành động." in vietnamese and "Please release" not in vietnamese
+    for text, ours, theirs in (
+        (english, ("Vietnam", "Poland", "Name withheld"), ("Việt Nam", "Ba Lan", "Giấu tên")),
+        (vietnamese, ("Việt Nam", "Ba Lan", "Giấu tên"), ("Vietnam", "Poland", "Name withheld")),
+    ):
+        for word in ours:
+            assert word in text, word
+        for word in theirs:
+            assert word not in text, word
+        # The names and the city are the same in both.
+        assert "Agnieszka Kowalczyk" in text and "Kraków" in text and "T. M. Đ." in text
+    if mode == "annex":
+        assert "On behalf of 3 signers" in english and "listed in the annex" in english
+        assert "Thay mặt 3 người ký" in vietnamese and "được liệt kê trong phụ lục" in vietnamese

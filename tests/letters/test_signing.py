@@ -250,7 +250,7 @@ def _letters_inputs(pages: int, keypair: tuple[str, str]):
     """Signers, the laid-out letter and the prepared signature for one letters PDF."""
     day = datetime.date(2024, 3, 1)
     signers = (
-        Signer(number=i, name=f"Signer Number {i}", city="Huế", country="Việt Nam", signed_on=day)
+        Signer(number=i, name=f"Signer Number {i}", city="Huế", country_code="VN", signed_on=day)
         for i in range(1, pages + 1)
     )
     layouts = [render_letter(CTX, RECIPIENTS[0], mode="letters", total=pages)]
