@@ -10,3 +10,27 @@ correct, unsubscribe, receipt) is written as `<token>`. See petition_service/acc
 accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 logger_class = "petition_service.accesslog.PrivateLogger"
+
+# The app is loaded once, in the master, and every worker is forked from it: the workers
+# share the loaded code and data instead of each building its own copy, so on a small
+# machine with several workers less memory and cache is spent per request (BENCHMARKS.md,
+# *Intake*). A configuration error then stops the master at once with its message.
+preload_app = True
+
+
+def pre_fork(server, worker):
+    # What loading the app made lives as long as the process: freeze it out of the garbage
+    # collector, whose full passes would otherwise walk (and so copy) all of it in every
+    # worker.
+    import gc
+
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    # A database connection must never be shared across a fork. Loading the app opens none
+    # today; dropping the pool here keeps it so if that ever changes.
+    from petition_service.extensions import db
+
+    with worker.app.wsgi().app_context():
+        db.engine.dispose(close=False)

@@ -1,11 +1,15 @@
-"""Intake benchmark: signatures per second through the JSON API, served as the contract says
-(gunicorn -w 4), against the same server's /healthz and count endpoint, and against the
-straightforward baseline handler (bench/naive_app.py), all in one run.
+"""Intake benchmark: signatures per second through the JSON API at several worker counts,
+against the same server's /healthz and count endpoint, and against the straightforward
+baseline handler (bench/naive_app.py) at the same worker counts, all in one run.
 
-    .venv/bin/python bench/intake.py [--seconds 30] [--runs 3] [--postgres URL --redis URL]
+    .venv/bin/python bench/intake.py [--workers 2,4,8] [--seconds 15] [--runs 3]
+                                     [--postgres URL --redis URL] [--skip-naive]
 
-Prints one line per measurement and a summary of medians; writes bench/results/intake.json.
-Loopback only; every run is bounded by --seconds.
+Each run goes through the worker counts in turn; at each count it measures, one after the
+other, the embedded default, the naive handler and (with --postgres and --redis) the
+scale-out configuration, so every comparison is between neighbours in time. Prints one line
+per measurement, then medians per configuration and worker count and the issue 17 targets;
+writes bench/results/intake.json. Loopback only; every phase is bounded by its seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -22,7 +27,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from petition_service.health import wait_until_healthy
@@ -30,6 +35,7 @@ from petition_service.health import wait_until_healthy
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SLUG = "free-tran-thi-nga"
+CONNECTIONS = 64
 
 
 def free_port() -> int:
@@ -56,7 +62,7 @@ def process(args: list[str], env: dict[str, str], log: Path):
                 proc.wait()
 
 
-def wrk(url: str, script: str, seconds: int, *args: str, connections: int = 64) -> dict:
+def wrk(url: str, script: str, seconds: int, *args: str, connections: int = CONNECTIONS) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                "-s", str(REPO / "bench" / script), url]  # fmt: skip
     if args:
@@ -66,6 +72,13 @@ def wrk(url: str, script: str, seconds: int, *args: str, connections: int = 64) 
     result = json.loads(line[5:])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     return result
+
+
+def gunicorn(app: str, workers: int, port: int) -> list[str]:
+    # Both servers as the README's production command serves ours: its gunicorn.conf.py (the
+    # private access log, one line per request) and sync workers.
+    return [str(BIN / "gunicorn"), "-c", str(REPO / "gunicorn.conf.py"), "-w", str(workers),
+            "-b", f"127.0.0.1:{port}", app]  # fmt: skip
 
 
 def service_env(instance: Path, database_url: str | None, redis_url: str | None) -> dict:
@@ -97,7 +110,8 @@ def service_env(instance: Path, database_url: str | None, redis_url: str | None)
     return env
 
 
-def fresh_postgres(server_url: str) -> str:
+def fresh_postgres(server_url: str) -> tuple[str, str]:
+    """A new database on the server: (its URL, its name)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -106,7 +120,16 @@ def fresh_postgres(server_url: str) -> str:
     with engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_postgres(server_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def count_signatures(database_url: str) -> int:
@@ -119,8 +142,13 @@ def count_signatures(database_url: str) -> int:
     return count
 
 
-def run_service(seconds: int, database_url: str | None, redis_url: str | None, log: Path) -> dict:
+def run_service(workers: int, options: argparse.Namespace, scale_out: bool, log: Path) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="bench-instance-"))
+    database_url = database_name = None
+    redis_url = options.redis if scale_out else None
+    if scale_out:
+        subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
+        database_url, database_name = fresh_postgres(options.postgres)
     env = service_env(instance, database_url, redis_url)
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=REPO, env=env, check=True, capture_output=True)
@@ -128,115 +156,165 @@ def run_service(seconds: int, database_url: str | None, redis_url: str | None, l
     url = database_url or f"sqlite:///{instance}/petitions.db"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    gunicorn = [str(BIN / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"]
-    with process(gunicorn, env, log):
-        worker = process([*flask, "worker"], env, log) if redis_url else None
-        if worker:
-            worker.__enter__()
-        try:
+    try:
+        with ExitStack() as running:
+            running.enter_context(process(gunicorn("wsgi:app", workers, port), env, log))
+            if scale_out:
+                running.enter_context(process([*flask, "worker"], env, log))
             wait_until_healthy(base)
             with urllib.request.urlopen(f"{base}/api/v1/petitions/{SLUG}") as response:  # noqa: S310
                 token = json.load(response)["form_token"]
             time.sleep(3.2)  # the form token's time trap: a token is good after 3 s
             before = count_signatures(url)
-            healthz = wrk(f"{base}/healthz", "get.lua", max(10, seconds // 3))
-            count = wrk(f"{base}/api/v1/petitions/{SLUG}/count", "get.lua", max(10, seconds // 3))
+            healthz = wrk(f"{base}/healthz", "get.lua", options.probe_seconds)
+            count = wrk(f"{base}/api/v1/petitions/{SLUG}/count", "get.lua", options.probe_seconds)
             path = f"/api/v1/petitions/{SLUG}/signatures"
-            sign = wrk(f"{base}{path}", "sign.lua", seconds, token, path, uuid.uuid4().hex[:6])
-            time.sleep(1)
+            sign = wrk(f"{base}{path}", "sign.lua", options.seconds, token, path,
+                       uuid.uuid4().hex[:6])  # fmt: skip
+            time.sleep(1)  # requests wrk gave up counting at its deadline finish
             stored = count_signatures(url) - before
-            # The same load from fewer connections at once: 4 sync workers serve 4 requests
-            # at a time, so the other connections only wait in the listen queue, and p99 at
-            # 64 connections is mostly that wait (Little's law: 64 / throughput).
-            sign_16 = wrk(f"{base}{path}", "sign.lua", max(10, seconds // 3), token, path,
-                          uuid.uuid4().hex[:6], connections=16)  # fmt: skip
-        finally:
-            if worker:
-                worker.__exit__(None, None, None)
+    finally:
+        if database_name:
+            drop_postgres(options.postgres, database_name)
+        shutil.rmtree(instance, ignore_errors=True)
     accepted = sign["requests"] - sign["non2xx"]
     return {"healthz": healthz, "count": count, "sign": sign, "accepted": accepted,
-            "stored": stored, "sign_16": sign_16}  # fmt: skip
+            "stored": stored}  # fmt: skip
 
 
-def run_naive(seconds: int, log: Path) -> dict:
-    database = Path(tempfile.mkdtemp(prefix="bench-naive-")) / "naive.db"
+def run_naive(workers: int, options: argparse.Namespace, log: Path) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="bench-naive-"))
+    database = folder / "naive.db"
     env = dict(os.environ, NAIVE_DB=str(database), PYTHONPATH=str(REPO))
     subprocess.run([sys.executable, "-c", "from bench.naive_app import create_schema; "
                     "create_schema()"], cwd=REPO, env=env, check=True)  # fmt: skip
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    gunicorn = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "bench.naive_app:app"]
-    with process(gunicorn, env, log):
-        wait_until_healthy(base)
-        healthz = wrk(f"{base}/healthz", "get.lua", max(10, seconds // 3))
-        sign = wrk(f"{base}/sign", "sign.lua", seconds, "unused", "/sign", uuid.uuid4().hex[:6])
-    stored = sqlite3.connect(database).execute("SELECT count(*) FROM signatures").fetchone()[0]
+    try:
+        with process(gunicorn("bench.naive_app:app", workers, port), env, log):
+            wait_until_healthy(base)
+            healthz = wrk(f"{base}/healthz", "get.lua", options.probe_seconds)
+            sign = wrk(f"{base}/sign", "sign.lua", options.seconds, "unused", "/sign",
+                       uuid.uuid4().hex[:6])  # fmt: skip
+            time.sleep(1)
+        with sqlite3.connect(database) as connection:
+            stored = connection.execute("SELECT count(*) FROM signatures").fetchone()[0]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return {"healthz": healthz, "sign": sign, "accepted": sign["requests"] - sign["non2xx"],
             "stored": stored}  # fmt: skip
 
 
+def describe(name: str, workers: int, run: int, result: dict) -> str:
+    sign = result["sign"]
+    line = (f"run {run} {name:8} -w {workers:<2}: sign {sign['rps']:5.0f}/s "
+            f"p50 {sign['p50_ms']:6.1f} ms p99 {sign['p99_ms']:6.1f} ms "
+            f"5xx {sign.get('status_5xx', 0)} 429 {sign.get('status_429', 0)} "
+            f"errors {sign['errors']} stored {result['stored']}/{result['accepted']} | "
+            f"healthz {result['healthz']['rps']:5.0f}/s")  # fmt: skip
+    if "count" in result:
+        line += f" | count {result['count']['rps']:5.0f}/s"
+    return line
+
+
+def summarise(results: dict[str, dict[int, list[dict]]]) -> dict[tuple[str, int], dict]:
+    medians = {}
+    for name, by_workers in results.items():
+        for workers, runs in by_workers.items():
+            if not runs:
+                continue
+            row = {
+                "sign": statistics.median(r["sign"]["rps"] for r in runs),
+                "p50": statistics.median(r["sign"]["p50_ms"] for r in runs),
+                "p99": statistics.median(r["sign"]["p99_ms"] for r in runs),
+                "healthz": statistics.median(r["healthz"]["rps"] for r in runs),
+                "ratio": statistics.median(r["sign"]["rps"] / r["healthz"]["rps"] for r in runs),
+                "failures": sum(
+                    r["sign"].get("status_5xx", 0) + r["sign"]["errors"] for r in runs
+                ),  # fmt: skip
+                "lost": sum(max(0, r["accepted"] - r["stored"]) for r in runs),
+                "runs": [round(r["sign"]["rps"]) for r in runs],
+            }
+            if "count" in runs[0]:
+                row["count"] = statistics.median(r["count"]["rps"] for r in runs)
+            medians[(name, workers)] = row
+    return medians
+
+
+def print_summary(medians: dict[tuple[str, int], dict], runs: int) -> None:
+    print(f"\nmedians of {runs} runs")
+    print("configuration   workers  sign/s   p50 ms   p99 ms  healthz/s  sign/healthz  "
+          "count/s  5xx+errors  lost  runs")  # fmt: skip
+    for (name, workers), row in medians.items():
+        count = f"{row['count']:7.0f}" if "count" in row else "      -"
+        print(f"{name:15} {workers:7}  {row['sign']:6.0f}  {row['p50']:7.1f}  {row['p99']:7.1f}"
+              f"  {row['healthz']:9.0f}  {row['ratio']:12.2f}  {count}  {row['failures']:10}"
+              f"  {row['lost']:4}  {row['runs']}")  # fmt: skip
+    print("\nissue 17 targets")
+    worker_counts = sorted({workers for name, workers in medians if name == "embedded"})
+    embedded = {w: medians[("embedded", w)]["sign"] for w in worker_counts}
+    if 2 in embedded and 8 in embedded:
+        met = "met" if embedded[8] >= embedded[2] else "NOT met"
+        print(f"  embedded, 8 workers >= 2 workers: {embedded[8]:.0f} vs {embedded[2]:.0f}: {met}")
+    if 8 in embedded and ("naive", 8) in medians:
+        naive = medians[("naive", 8)]["sign"]
+        met = "met" if embedded[8] >= naive else "NOT met"
+        print(f"  embedded, 8 workers >= naive, 8 workers: {embedded[8]:.0f} vs {naive:.0f}: {met}")
+    for (name, workers), row in medians.items():
+        if name == "scale-out":
+            met = "met" if row["ratio"] >= 0.35 else "NOT met"
+            print(f"  scale-out, {workers} workers, sign / healthz >= 0.35: "
+                  f"{row['ratio']:.2f}: {met}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--workers", default="2,4,8", help="gunicorn worker counts, e.g. 2,4,8")
+    parser.add_argument("--seconds", type=int, default=15, help="length of each sign phase")
+    parser.add_argument("--probe-seconds", type=int, default=5,
+                        help="length of the /healthz and count phases")  # fmt: skip
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", help="server URL; a fresh database is made per run")
     parser.add_argument("--redis", help="Redis URL for the scale-out configuration")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--only", choices=["embedded", "scale-out", "naive"], action="append",
+                        help="measure only these configurations (repeatable)")  # fmt: skip
     options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    worker_counts = [int(value) for value in options.workers.split(",") if value.strip()]
+    configurations = ["embedded"]
+    if not options.skip_naive:
+        configurations.append("naive")
+    if options.postgres and options.redis:
+        configurations.append("scale-out")
+    if options.only:
+        configurations = [name for name in configurations if name in options.only]
     results_dir = REPO / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     log = results_dir / "intake-servers.log"
 
-    configs = [("embedded", None, None)]
-    if options.postgres and options.redis:
-        configs.append(("postgres+redis", "postgres", options.redis))
-    results: dict[str, list[dict]] = {name: [] for name, _, _ in configs}
-    if not options.skip_naive:
-        results["naive"] = []
-    for run in range(options.runs):
-        for name, database, redis_url in configs:
-            if redis_url:
-                subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True,
-                               capture_output=True)  # fmt: skip
-            url = fresh_postgres(options.postgres) if database else None
-            result = run_service(options.seconds, url, redis_url, log)
-            results[name].append(result)
-            sign = result["sign"]
-            print(f"run {run + 1} {name}: sign {sign['rps']:.0f}/s p99 {sign['p99_ms']:.1f} ms "
-                  f"5xx {sign['status_5xx']} 429 {sign['status_429']} errors {sign['errors']} "
-                  f"stored {result['stored']}/{result['accepted']} | healthz "
-                  f"{result['healthz']['rps']:.0f}/s | count {result['count']['rps']:.0f}/s | "
-                  f"16 connections: sign {result['sign_16']['rps']:.0f}/s p99 "
-                  f"{result['sign_16']['p99_ms']:.1f} ms",
-                  flush=True)  # fmt: skip
-        if not options.skip_naive:
-            naive = run_naive(options.seconds, log)
-            results["naive"].append(naive)
-            print(f"run {run + 1} naive: sign {naive['sign']['rps']:.0f}/s p99 "
-                  f"{naive['sign']['p99_ms']:.1f} ms | healthz {naive['healthz']['rps']:.0f}/s",
-                  flush=True)  # fmt: skip
+    results: dict[str, dict[int, list[dict]]] = {
+        name: {workers: [] for workers in worker_counts} for name in configurations
+    }
+    for run in range(1, options.runs + 1):
+        for workers in worker_counts:
+            for name in configurations:
+                if name == "naive":
+                    result = run_naive(workers, options, log)
+                else:
+                    result = run_service(workers, options, name == "scale-out", log)
+                results[name][workers].append(result)
+                print(describe(name, workers, run, result), flush=True)
 
-    print("\nmedians of", options.runs, "runs")
-    for name, runs in results.items():
-        sign = statistics.median(r["sign"]["rps"] for r in runs)
-        p99 = statistics.median(r["sign"]["p99_ms"] for r in runs)
-        health = statistics.median(r["healthz"]["rps"] for r in runs)
-        ratio = statistics.median(r["sign"]["rps"] / r["healthz"]["rps"] for r in runs)
-        line = (f"{name:15} sign {sign:7.0f}/s  p99 {p99:6.1f} ms  healthz {health:7.0f}/s  "
-                f"sign/healthz {ratio:4.2f}")  # fmt: skip
-        if "sign_16" in runs[0]:
-            p99_16 = statistics.median(r["sign_16"]["p99_ms"] for r in runs)
-            line += f"  p99 at 16 connections {p99_16:5.1f} ms"
-        if "count" in runs[0]:
-            count = statistics.median(r["count"]["rps"] for r in runs)
-            count_ratio = statistics.median(r["count"]["rps"] / r["healthz"]["rps"] for r in runs)
-            line += f"  count {count:7.0f}/s  count/healthz {count_ratio:4.2f}"
-        lost = sum(r["accepted"] - r["stored"] for r in runs)
-        failures = sum(r[phase].get("status_5xx", 0) + r[phase]["errors"]
-                       for r in runs for phase in ("sign", "sign_16") if phase in r)  # fmt: skip
-        line += f"  5xx+socket errors {failures}  lost {lost}"
-        print(line)
-    (results_dir / "intake.json").write_text(json.dumps(results, indent=1))
+    medians = summarise(results)
+    print_summary(medians, options.runs)
+    (results_dir / "intake.json").write_text(
+        json.dumps(
+            {name: {str(w): runs for w, runs in by.items()} for name, by in results.items()},
+            indent=1,
+        )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

@@ -351,4 +351,4 @@ def worker(threads: int) -> None:
             "REDIS_URL is not set: jobs run inside the web processes, so no worker is needed. "
             "Set REDIS_URL on every app and worker host to move them to a shared queue."
         )
-    jobs.run_worker(threads)
+    jobs.run_worker(threads, nice=current_app.config["WORKER_NICE"])

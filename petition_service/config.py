@@ -167,6 +167,10 @@ def load_config(instance_path: Path, env: str | None = None) -> dict[str, Any]:
         # The largest document the public receipt page checks (hashed as it streams in,
         # never stored); MAX_CONTENT_LENGTH is raised to this for that one route.
         "RECEIPT_CHECK_MAX_BYTES": _env_int("RECEIPT_CHECK_MAX_BYTES", 100 * 1024 * 1024),
+        # `flask worker` lowers its own scheduling priority by this much (os.nice): on a host
+        # that also serves requests, composing mail and rendering PDFs then take only the CPU
+        # that signing leaves; on a host of its own the worker loses nothing. 0 keeps it.
+        "WORKER_NICE": _env_int("WORKER_NICE", 10),
     }
 
 

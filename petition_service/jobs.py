@@ -126,8 +126,13 @@ def init_app(app: Flask) -> None:
         app.before_request(lambda: start_embedded_consumer(app.config.get("JOBS_THREADS", 2)))
 
 
-def run_worker(workers: int) -> None:
-    """`flask worker`: consume the Redis queue in this process until stopped."""
+def run_worker(workers: int, nice: int = 0) -> None:
+    """`flask worker`: consume the Redis queue in this process until stopped, `nice` steps
+    below the priority it was started with (WORKER_NICE), so jobs yield the CPU to the web
+    processes of a shared host."""
+    if nice > 0:
+        priority = os.nice(nice)
+        log.info("worker running at nice %d", priority)
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     run_sweeps_now()
     consumer.run()

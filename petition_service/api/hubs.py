@@ -16,6 +16,7 @@ from ..organisations import service as organisations
 from ..organisations import signing
 from ..signatures import challenge
 from ..signatures.clients import client_hashes
+from ..signatures.limits import counts_its_own_limits
 from ..signatures.tokens import issue_form_token
 from .openapi import spec
 from .schemas import (
@@ -61,6 +62,7 @@ def get_organisation_challenge(slug: str):
 
 
 @bp.post("/organisations/<slug>/signatures")
+@counts_its_own_limits
 @spec.validate(
     json=SeveralSignaturesIn,
     resp=Response(HTTP_202=Accepted, HTTP_422=ValidationErrors, **_errors),

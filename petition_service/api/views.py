@@ -14,6 +14,7 @@ from ..petitions.models import Petition
 from ..petitions.texts import texts_for
 from ..signatures import challenge
 from ..signatures.clients import client_hash, client_hashes
+from ..signatures.limits import counts_its_own_limits
 from ..signatures.submit import submit_signature
 from ..signatures.tokens import issue_form_token
 from .documents import hub_fields
@@ -111,6 +112,7 @@ def get_challenge(slug: str):
 
 
 @bp.post("/petitions/<slug>/signatures")
+@counts_its_own_limits
 @spec.validate(
     json=SignatureIn,
     resp=Response(HTTP_202=Accepted, HTTP_422=ValidationErrors, **_errors),

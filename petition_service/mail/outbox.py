@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 
 from ..extensions import db
+from ..prepared import PreparedStatement
 from ..signatures.models import SignatureStatus
 from ..types import affected_rows, utcnow
 from .compose import MailKind, delivery_address, new_message_id
@@ -107,6 +108,38 @@ def queue_submission_mail(
     return _queue(kind, email, first=first, submission_id=submission_id)
 
 
+def mail_row(
+    kind: MailKind,
+    email: str,
+    *,
+    signature_id: int | None = None,
+    submission_id: int | None = None,
+) -> dict[str, Any]:
+    """Every column of a new outbox row for `kind` to `email`, due now and not yet composed
+    (the sender composes it on its first attempt). The sign service writes a signature and
+    its confirmation with one statement on PostgreSQL, from this row."""
+    now = utcnow()
+    return {
+        "message_id": new_message_id(),
+        "kind": kind.value,
+        "to_address": delivery_address(email),
+        "subject": "",
+        "body_text": "",
+        "body_html": "",
+        "headers": {},
+        "signature_id": signature_id,
+        "submission_id": submission_id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "attachments": [],
+        "smtp_response": "",
+        "created_at": now,
+        "sent_at": None,
+    }
+
+
 def _queue(
     kind: MailKind,
     email: str,
@@ -115,28 +148,12 @@ def _queue(
     signature_id: int | None = None,
     submission_id: int | None = None,
 ) -> int | None:
-    now = utcnow()
-    address = delivery_address(email)
+    row = mail_row(kind, email, signature_id=signature_id, submission_id=submission_id)
+    now = row["created_at"]
+    address = row["to_address"]
     connection = db.session.connection()
-    row: dict[str, Any] = {
-        "message_id": new_message_id(),
-        "kind": kind.value,
-        "to_address": address,
-        "subject": "",
-        "body_text": "",
-        "body_html": "",
-        "headers": {},
-        "signature_id": signature_id,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "last_error": "",
-        "created_at": now,
-    }
-    if submission_id is not None:
-        row["submission_id"] = submission_id
     if first:
-        return connection.execute(_INSERT_NOW, row).scalar()
+        return _INSERT_MAIL.first_value(connection, row)
     # Repeats are the rare path: one read of the address's state, then the insert. The
     # advisory lock (PostgreSQL) or the write lock the signature's insert holds (SQLite)
     # keeps concurrent repeats for one address from counting alongside each other.
@@ -157,12 +174,17 @@ def _queue(
         row["next_attempt_at"] = now + _HOUR * (state.delayed + 1)
         log.info("mail cap reached: %s's %s mail waits until %s", what, kind,
                  row["next_attempt_at"])  # fmt: skip
-    return connection.execute(_INSERT_NOW, row).scalar()
+    return _INSERT_MAIL.first_value(connection, row)
 
 
 _outbox = cast(Table, OutboxMessage.__table__)
 _HOUR = timedelta(hours=1)
-_INSERT_NOW = insert(_outbox).returning(_outbox.c.id)
+# Every column given (see mail_row): this runs on every signature, so on the DBAPI cursor.
+_INSERT_MAIL = PreparedStatement(
+    insert(_outbox)
+    .values({column.key: bindparam(column.key) for column in _outbox.c if column.key != "id"})
+    .returning(_outbox.c.id)
+)
 _TIME = _outbox.c.created_at.type
 # The cap counts only the mail that signing can trigger: updates staff send to a signer must
 # not use up, delay or hold back the confirmation mail of their next signature.

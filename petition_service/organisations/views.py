@@ -13,6 +13,7 @@ from ..i18n import current_language, language_was_chosen
 from ..mail import outbox
 from ..mail.links import public_url
 from ..signatures.clients import client_hashes
+from ..signatures.limits import counts_its_own_limits
 from ..signatures.posted import first_values, posted_pairs
 from ..signatures.submit import SubmissionRefused
 from . import service, signing
@@ -67,6 +68,7 @@ def show(slug: str):
 
 
 @bp.post("/o/<slug>/sign")
+@counts_its_own_limits
 def sign(slug: str):
     pairs = posted_pairs()
     fields = first_values([(name, value) for name, value in pairs if name != "petitions"])

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..mail import outbox
+from ..mail.compose import MailKind
+from ..mail.models import OutboxMessage
 from ..petitions.models import Petition
 from ..petitions.service import PetitionRef
+from ..prepared import PreparedStatement
+from ..receipts.codes import new_receipt_code
 from ..types import utcnow
 from .display import default_display
 from .models import Signature, SignatureStatus
@@ -42,14 +46,49 @@ class Recorded:
 
 
 _signatures = cast(Table, Signature.__table__)
-# Built once per dialect: this runs on every signature, so no ORM unit of work and no
-# statement construction per request (SQLAlchemy caches the compiled form).
-_INSERTS = {
-    dialect: insert(_signatures)
-    .on_conflict_do_nothing(index_elements=["petition_id", "email_canonical"])
-    .returning(_signatures.c.id)
-    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+_outbox = cast(Table, OutboxMessage.__table__)
+# A new signature's row: every column it is given at signing (see _signature_row).
+_SIGNED_COLUMNS = (
+    "petition_id", "name", "email", "email_canonical", "country", "city", "consent",
+    "wants_updates", "language", "display", "status", "client_hash", "network_hash",
+    "created_at", "invalid_reason", "receipt_code",
+)  # fmt: skip
+_MAIL_COLUMNS = tuple(
+    column.key for column in _outbox.c if column.key not in ("id", "signature_id")
+)
+
+
+def _insert_signature(insert: Any) -> Any:
+    """INSERT of a new signature that skips (returns no row) when the petition already has a
+    signature from this canonical email: the database decides what is a duplicate."""
+    return (
+        insert(_signatures)
+        .values({name: bindparam(name) for name in _SIGNED_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["petition_id", "email_canonical"])
+        .returning(_signatures.c.id)
+    )
+
+
+_INSERT_SIGNATURE = {
+    "postgresql": PreparedStatement(_insert_signature(postgresql_insert)),
+    "sqlite": PreparedStatement(_insert_signature(sqlite_insert)),
 }
+# PostgreSQL: the signature and its confirmation mail in one statement, so one round trip:
+# the outbox row is inserted from what the signature's insert returns, so a duplicate
+# (no signature row) queues no mail either. SQLite runs the two inserts in one transaction.
+_new_signature = _insert_signature(postgresql_insert).cte("new_signature")
+_SIGN_WITH_MAIL = PreparedStatement(
+    insert(_outbox)
+    .from_select(
+        [*_MAIL_COLUMNS, "signature_id"],
+        select(
+            *(bindparam(f"mail_{name}", type_=_outbox.c[name].type) for name in _MAIL_COLUMNS),
+            _new_signature.c.id,
+        ),
+    )
+    .add_cte(_new_signature)
+    .returning(_outbox.c.signature_id)
+)
 _FIND_EXISTING = select(_signatures.c.id, _signatures.c.email, _signatures.c.status).where(
     _signatures.c.petition_id == bindparam("petition_id"),
     _signatures.c.email_canonical == bindparam("email_canonical"),
@@ -72,8 +111,17 @@ def sign_petition(
 
     The caller commits, then calls `outbox.kick()`.
     """
-    outcome, signed = record_signature(petition, data, client_hash=client_hash,
-                                       language=language, network_hash=network_hash)  # fmt: skip
+    row = _signature_row(petition, data, client_hash=client_hash, language=language,
+                         network_hash=network_hash)  # fmt: skip
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        mail = outbox.mail_row(MailKind.CONFIRM, data.email)
+        new_id = _SIGN_WITH_MAIL.first_value(
+            connection, {**row, **{f"mail_{name}": mail[name] for name in _MAIL_COLUMNS}}
+        )
+        if new_id is not None:
+            return SignResult(SignOutcome.NEW, new_id)
+    outcome, signed = _record(connection, row)
     outbox.queue_signature_mail(signed, repeat=outcome is SignOutcome.REPEAT)
     return SignResult(outcome, signed.id)
 
@@ -92,9 +140,20 @@ def record_signature(
     constraint), in one statement: two identical submissions racing on two servers get one
     row and one REPEAT, never an error.
     """
-    connection = db.session.connection()
-    insert_or_skip = _INSERTS[connection.dialect.name]
-    row = {
+    row = _signature_row(petition, data, client_hash=client_hash, language=language,
+                         network_hash=network_hash)  # fmt: skip
+    return _record(db.session.connection(), row)
+
+
+def _signature_row(
+    petition: PetitionRef | Petition,
+    data: SignatureInput,
+    *,
+    client_hash: str,
+    language: str,
+    network_hash: str | None,
+) -> dict[str, Any]:
+    return {
         "petition_id": petition.id,
         "name": data.name,
         "email": data.email,
@@ -110,14 +169,19 @@ def record_signature(
         "network_hash": network_hash,
         "created_at": utcnow(),
         "invalid_reason": "",
+        "receipt_code": new_receipt_code(),
     }
+
+
+def _record(connection: Connection, row: dict[str, Any]) -> tuple[SignOutcome, Recorded]:
+    insert_or_skip = _INSERT_SIGNATURE[connection.dialect.name]
     for _attempt in range(3):
-        new_id = connection.execute(insert_or_skip, row).scalar()
+        new_id = insert_or_skip.first_value(connection, row)
         if new_id is not None:
-            return SignOutcome.NEW, Recorded(new_id, data.email, SignatureStatus.PENDING)
+            return SignOutcome.NEW, Recorded(new_id, row["email"], SignatureStatus.PENDING)
         existing = connection.execute(
             _FIND_EXISTING,
-            {"petition_id": petition.id, "email_canonical": data.email_canonical},
+            {"petition_id": row["petition_id"], "email_canonical": row["email_canonical"]},
         ).one_or_none()
         if existing is not None:
             return SignOutcome.REPEAT, Recorded(*existing)

@@ -10,6 +10,7 @@ from ..petitions import service as petitions
 from ..petitions.pages import render_petition_page
 from .clients import client_hashes
 from .form import form_context
+from .limits import counts_its_own_limits
 from .posted import first_values, posted_pairs
 from .submit import PetitionClosed, SubmissionRefused, submit_signature
 
@@ -26,6 +27,7 @@ def _submitted_fields() -> dict[str, str]:
 
 
 @bp.post("/p/<slug>/sign")
+@counts_its_own_limits
 def sign(slug: str):
     petition = petitions.petition_ref(slug)
     g.petition = petition
