@@ -29,8 +29,10 @@ def pre_fork(server, worker):
 
 def post_fork(server, worker):
     # A database connection must never be shared across a fork. Loading the app opens none
-    # today; dropping the pool here keeps it so if that ever changes.
-    from petition_service.extensions import db
-
-    with worker.app.wsgi().app_context():
-        db.engine.dispose(close=False)
+    # today; dropping the pools here keeps it so if that ever changes.
+    app = worker.app.wsgi()
+    sqlalchemy = getattr(app, "extensions", {}).get("sqlalchemy")
+    if sqlalchemy is not None:
+        with app.app_context():
+            for engine in sqlalchemy.engines.values():
+                engine.dispose(close=False)
