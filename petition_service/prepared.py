@@ -2,16 +2,16 @@
 
 SQLAlchemy caches a statement's compiled SQL, but each execution still builds an execution
 context, looks the statement up in the cache, processes its parameters through several layers
-and wraps the cursor in a result. For the statements every signature runs (its row and its
-confirmation mail) that was about a fifth of a signature's CPU time in one process (README,
-*Intake*). A `PreparedStatement` keeps what matters of SQLAlchemy, its SQL for the dialect and
-the bind processor of each parameter's type (so every value is stored exactly as Core would
-store it), and executes on the cursor of the SQLAlchemy connection it is given, inside that
-connection's transaction. A database error comes out as SQLAlchemy's exception, and a lost
-connection is invalidated, as Core would do.
+and wraps the cursor in a result. The two statements every signature runs (its row and its
+confirmation mail) took 30 % of a signature's samples in one process that way, and take 14 % on
+the cursor (py-spy; BENCHMARKS.md, *Intake*). A `PreparedStatement` keeps what matters of
+SQLAlchemy, its SQL for the dialect and the bind processor of each parameter's type (so every
+value is stored exactly as Core would store it), and executes on the cursor of the SQLAlchemy
+connection it is given, inside that connection's transaction. A database error comes out as
+SQLAlchemy's exception, and a lost connection is invalidated, as Core would do.
 
-Only for statements that run on every request of a hot path: everything else goes through
-the session like any other code.
+Only for statements that run on every request of a hot path: everything else goes through the
+session like any other code.
 """
 
 from __future__ import annotations
