@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from petition_service.extensions import db
 from petition_service.models import (
@@ -24,6 +24,9 @@ from petition_service.models import (
     StaffUser,
 )
 from petition_service.staff.service import hash_password, issue_token_for
+
+if TYPE_CHECKING:
+    from petition_service.signatures.validation import SignatureInput
 
 _sequence = itertools.count(1)
 
@@ -133,14 +136,11 @@ def make_pending_signature(petition: Petition, **fields: Any) -> Signature:
     return make_signature(petition, **{"status": SignatureStatus.PENDING, **fields})
 
 
-def sign_petition(petition: Petition, email: str, **fields: Any) -> Signature:
-    """Sign through the real sign service, as the form and the API do: a new pending
-    signature or the existing one for a repeat, its mail, one commit, then the nudge."""
-    from petition_service.mail.outbox import kick
-    from petition_service.signatures import service
+def signature_input(email: str, **fields: Any) -> SignatureInput:
+    """What validation hands the sign service for a signer with this email (consent given)."""
     from petition_service.signatures.validation import SignatureInput, canonical_email
 
-    data = SignatureInput(
+    return SignatureInput(
         name=fields.get("name", "Signer"),
         email=email,
         email_canonical=canonical_email(email),
@@ -150,8 +150,19 @@ def sign_petition(petition: Petition, email: str, **fields: Any) -> Signature:
         wants_updates=fields.get("wants_updates", False),
         display=fields.get("display"),
     )
+
+
+def sign_petition(petition: Petition, email: str, **fields: Any) -> Signature:
+    """Sign through the real sign service, as the form and the API do: a new pending
+    signature or the existing one for a repeat, its mail, one commit, then the nudge."""
+    from petition_service.mail.outbox import kick
+    from petition_service.signatures import service
+
     result = service.sign_petition(
-        petition, data, client_hash="test-client", language=fields.get("language", "en")
+        petition,
+        signature_input(email, **fields),
+        client_hash="test-client",
+        language=fields.get("language", "en"),
     )
     db.session.commit()
     kick()

@@ -15,20 +15,13 @@ from petition_service.receipts.codes import normalise_receipt_code
 from petition_service.signatures import service
 from petition_service.signatures.display import Display
 from petition_service.signatures.models import SignatureStatus
-from petition_service.signatures.validation import SignatureInput, canonical_email
-from tests.factories import make_petition
+from petition_service.signatures.validation import SignatureInput
+from tests.factories import make_petition, signature_input
 
 
 def _input(email: str, **fields) -> SignatureInput:
-    return SignatureInput(
-        name=fields.get("name", "Trần Thị Thu"),
-        email=email,
-        email_canonical=canonical_email(email),
-        country=fields.get("country", "VN"),
-        city=fields.get("city", "Huế"),
-        consent=True,
-        wants_updates=fields.get("wants_updates", True),
-        display=fields.get("display"),
+    return signature_input(
+        email, **{"name": "Trần Thị Thu", "city": "Huế", "wants_updates": True, **fields}
     )
 
 
